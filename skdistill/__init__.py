@@ -1,0 +1,17 @@
+"""skdistill: knowledge distillation as a first-class scikit-learn citizen.
+
+Compress any fitted model (the teacher) into a compact student trained on the
+teacher's temperature-softened outputs blended with the true labels.
+"""
+
+from ._distill import DistilledClassifier, DistilledRegressor
+from .exceptions import DistillationWarning
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "DistilledClassifier",
+    "DistilledRegressor",
+    "DistillationWarning",
+    "__version__",
+]

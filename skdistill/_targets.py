@@ -1,0 +1,136 @@
+"""Target maths of distillation: pure numpy, no estimators.
+
+``soften`` turns teacher logits into tempered probabilities, ``blend`` mixes them with
+the one-hot labels, and :class:`SoftTargets` carries both to a student strategy.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+__all__ = [
+    "SoftTargets",
+    "blend",
+    "log_clip",
+    "one_hot",
+    "sharpen",
+    "softmax",
+    "soften",
+]
+
+#: Probabilities are clipped to this floor before taking logs: random forests and
+#: one-hot labels give exact zeros, whose log is -inf.
+PROBA_FLOOR = 1e-9
+
+#: Label index of an unlabeled row: it gets the teacher's soft targets alone.
+UNLABELED = -1
+
+
+def softmax(logits):
+    """Row-wise softmax, stable for any scale (the row max is subtracted first)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def log_clip(proba, floor=PROBA_FLOOR):
+    """``log(proba)`` with probabilities clipped to ``[floor, 1]`` first."""
+    return np.log(np.clip(np.asarray(proba, dtype=np.float64), floor, 1.0))
+
+
+def soften(logits, temperature):
+    """Tempered softmax ``softmax(logits / temperature)``."""
+    return softmax(np.asarray(logits, dtype=np.float64) / temperature)
+
+
+def one_hot(y_index, n_classes):
+    """One-hot matrix of integer labels; rows with ``y_index == -1`` are all zero."""
+    y_index = np.asarray(y_index)
+    out = np.zeros((y_index.shape[0], n_classes))
+    labeled = y_index != UNLABELED
+    out[np.flatnonzero(labeled), y_index[labeled]] = 1.0
+    return out
+
+
+def blend(soft, y_index, alpha):
+    """Distillation targets ``alpha * soft + (1 - alpha) * one_hot(y)``.
+
+    Unlabeled rows (``y_index == -1``) get the soft targets alone, whatever ``alpha``.
+    Every row of the result is a probability distribution.
+    """
+    soft = np.asarray(soft, dtype=np.float64)
+    hard = one_hot(y_index, soft.shape[1])
+    q = alpha * soft + (1.0 - alpha) * hard
+    unlabeled = np.asarray(y_index) == UNLABELED
+    q[unlabeled] = soft[unlabeled]
+    return q
+
+
+def sharpen(proba, temperature):
+    """Undo a temperature: ``softmax(temperature * log(proba))``.
+
+    A student trained to reproduce probabilities at temperature ``T`` is used at
+    ``T = 1`` (Hinton et al., 2015), which raises its probabilities to the power ``T``
+    and renormalises. ``temperature == 1`` returns ``proba`` unchanged.
+    """
+    if temperature == 1:
+        return np.asarray(proba, dtype=np.float64)
+    return softmax(temperature * log_clip(proba))
+
+
+@dataclass(frozen=True, eq=False)
+class SoftTargets:
+    """What a student strategy is fitted on: teacher logits, labels and the recipe.
+
+    Parameters
+    ----------
+    teacher_logits : ndarray of shape (n_samples, n_classes)
+        The teacher's logits (margins, or clipped log-probabilities), columns in the
+        order of ``classes``.
+    y_index : ndarray of shape (n_samples,)
+        Index of each row's label in ``classes``; ``-1`` marks an unlabeled row.
+    classes : ndarray of shape (n_classes,)
+        The class labels, in the teacher's order.
+    temperature : float
+        Temperature of the softmax applied to the teacher's logits.
+    alpha : float
+        Weight of the soft targets in the blend.
+
+    Attributes
+    ----------
+    soft : ndarray of shape (n_samples, n_classes)
+        ``softmax(teacher_logits / temperature)``.
+    proba : ndarray of shape (n_samples, n_classes)
+        The blended targets ``q = alpha * soft + (1 - alpha) * one_hot(y)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.strategies import SoftTargets
+    >>> t = SoftTargets(np.array([[2.0, 0.0]]), np.array([1]), np.array([0, 1]),
+    ...                 temperature=1.0, alpha=0.5)
+    >>> t.proba.round(3)
+    array([[0.44, 0.56]])
+    """
+
+    teacher_logits: np.ndarray
+    y_index: np.ndarray
+    classes: np.ndarray
+    temperature: float
+    alpha: float
+
+    @property
+    def n_classes(self):
+        """Number of classes."""
+        return len(self.classes)
+
+    @cached_property
+    def soft(self):
+        return soften(self.teacher_logits, self.temperature)
+
+    @cached_property
+    def proba(self):
+        return blend(self.soft, self.y_index, self.alpha)

@@ -1,0 +1,147 @@
+"""The "expand" strategy: soft targets as sample weights, for any classifier.
+
+Each training row is repeated once per class ``k`` with label ``k`` and weight
+``q_ik * sample_weight_i``. A classifier minimising the weighted log-loss then
+minimises the cross-entropy to the soft targets exactly; trees and other models fit
+the weighted class frequencies.
+"""
+
+from numbers import Integral
+
+import numpy as np
+
+from .._compat import Interval, safe_indexing, safe_tags
+from .._targets import sharpen
+from .._validation import name_of
+from ._base import BaseStrategy, fit_weighted, logits_from_proba
+
+__all__ = ["ExpandStrategy", "expand"]
+
+
+def expand(proba, sample_weight=None, top_k=None):
+    """Rows, labels and weights of the expanded training set.
+
+    Parameters
+    ----------
+    proba : ndarray of shape (n_samples, n_classes)
+        Target distributions ``q``.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights that multiply ``q``.
+    top_k : int, default=None
+        Keep only the ``top_k`` largest targets of each row, rescaled so the row keeps
+        its total weight. None keeps every non-zero target.
+
+    Returns
+    -------
+    rows : ndarray of shape (n_expanded,)
+        Index of the original row of each expanded row.
+    labels : ndarray of shape (n_expanded,)
+        Class index of each expanded row.
+    weights : ndarray of shape (n_expanded,)
+        Weight of each expanded row; the weights of row ``i`` sum to
+        ``sample_weight[i]``.
+    """
+    q = np.array(proba, dtype=np.float64)
+    if top_k is not None and top_k < q.shape[1]:
+        drop = np.argsort(q, axis=1)[:, : q.shape[1] - top_k]
+        np.put_along_axis(q, drop, 0.0, axis=1)
+        q /= q.sum(axis=1, keepdims=True)
+    if sample_weight is not None:
+        q *= np.asarray(sample_weight, dtype=np.float64)[:, None]
+    rows, labels = np.nonzero(q > 0)
+    return rows, labels, q[rows, labels]
+
+
+class ExpandStrategy(BaseStrategy):
+    """Fit any classifier that takes ``sample_weight`` on row-expanded soft targets.
+
+    Each row appears once per class with non-zero target, labelled with that class and
+    weighted by its target probability (times the row's ``sample_weight``). The
+    student learns the target distribution; its probabilities are sharpened back by
+    the temperature at predict time (``softmax(T * log p)``).
+
+    Parameters
+    ----------
+    top_k : int, default=None
+        Keep only the ``top_k`` most probable classes of each row (rescaled to the
+        row's weight), bounding the expanded size at ``top_k * n_samples`` for many
+        classes. None keeps every class with a non-zero target.
+
+    Attributes
+    ----------
+    student_ : classifier
+        The fitted student; its ``classes_`` are labels of the teacher, possibly
+        fewer (classes with zero total weight are absent).
+    classes_ : ndarray of shape (n_classes,)
+        The teacher's classes.
+    temperature_ : float
+        The temperature of the targets.
+    n_expanded_ : int
+        Number of rows the student was fitted on.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skdistill import DistilledClassifier
+    >>> from skdistill.strategies import ExpandStrategy
+    >>> X, y = load_iris(return_X_y=True)
+    >>> teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> model = DistilledClassifier(teacher, DecisionTreeClassifier(max_depth=2),
+    ...                             strategy=ExpandStrategy(top_k=2)).fit(X, y)
+    >>> model.strategy_.n_expanded_
+    300
+    """
+
+    name = "expand"
+    _parameter_constraints = {"top_k": [Interval(Integral, 1, None, closed="left"), None]}
+
+    def __init__(self, top_k=None):
+        self.top_k = top_k
+
+    @classmethod
+    def accepts(cls, student):
+        tags = safe_tags(student)
+        return tags.estimator_type == "classifier" or hasattr(student, "predict_proba")
+
+    def fit(self, student, X, targets, *, sample_weight=None, **fit_params):
+        self._validate_params()
+        rows, labels, weights = expand(targets.proba, sample_weight, self.top_k)
+        X_expanded = safe_indexing(X, rows)
+        y_expanded = np.asarray(targets.classes)[labels]
+        fit_weighted(
+            student, X_expanded, y_expanded, weights, strategy=self.name, **fit_params
+        )
+        self.n_expanded_ = len(rows)
+        student_classes = getattr(student, "classes_", None)
+        if student_classes is None:
+            raise TypeError(
+                f"The student {name_of(student)} has no classes_ after fit; the "
+                "'expand' strategy needs a classifier student."
+            )
+        lookup = {c: i for i, c in enumerate(np.asarray(targets.classes).tolist())}
+        self.columns_ = np.array([lookup[c] for c in np.asarray(student_classes).tolist()])
+        return self._record(student, targets)
+
+    def has_method(self, method, student):
+        if method == "predict":
+            return True
+        return hasattr(student, "predict_proba")
+
+    def predict_proba(self, X):
+        proba = np.zeros((_n_rows(X), len(self.classes_)))
+        proba[:, self.columns_] = self.student_.predict_proba(X)
+        return sharpen(proba, self.temperature_)
+
+    def decision_function(self, X):
+        return logits_from_proba(self.predict_proba(X), 1.0)
+
+    def predict(self, X):
+        if hasattr(self.student_, "predict_proba"):
+            return super().predict(X)
+        return self.student_.predict(X)
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
