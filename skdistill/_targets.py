@@ -36,6 +36,13 @@ def softmax(logits):
     return z
 
 
+def log_softmax(logits):
+    """Row-wise ``log(softmax(logits))``, exact for any scale."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
 def log_clip(proba, floor=PROBA_FLOOR):
     """``log(proba)`` with probabilities clipped to ``[floor, 1]`` first."""
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), floor, 1.0))
@@ -67,6 +74,26 @@ def blend(soft, y_index, alpha):
     unlabeled = np.asarray(y_index) == UNLABELED
     q[unlabeled] = soft[unlabeled]
     return q
+
+
+def log_blend(log_soft, y_index, alpha):
+    """``log(blend(exp(log_soft), y_index, alpha))`` without losing small probabilities.
+
+    Computed in log space, so the teacher's far-apart margins survive (no clipping of
+    ``soft`` to a floor). Only the exact zeros of ``alpha = 0`` are set to
+    ``log(PROBA_FLOOR)``.
+    """
+    log_soft = np.asarray(log_soft, dtype=np.float64)
+    y_index = np.asarray(y_index)
+    with np.errstate(divide="ignore"):
+        out = np.log(alpha) + log_soft
+        labeled = np.flatnonzero(y_index != UNLABELED)
+        label = y_index[labeled]
+        out[labeled, label] = np.logaddexp(out[labeled, label], np.log1p(-alpha))
+    unlabeled = y_index == UNLABELED
+    out[unlabeled] = log_soft[unlabeled]
+    out[np.isneginf(out)] = np.log(PROBA_FLOOR)
+    return out
 
 
 def sharpen(proba, temperature):
@@ -105,6 +132,8 @@ class SoftTargets:
         ``softmax(teacher_logits / temperature)``.
     proba : ndarray of shape (n_samples, n_classes)
         The blended targets ``q = alpha * soft + (1 - alpha) * one_hot(y)``.
+    log_proba : ndarray of shape (n_samples, n_classes)
+        ``log(q)`` computed in log space (exact for far-apart teacher margins).
 
     Examples
     --------
@@ -134,3 +163,8 @@ class SoftTargets:
     @cached_property
     def proba(self):
         return blend(self.soft, self.y_index, self.alpha)
+
+    @cached_property
+    def log_proba(self):
+        log_soft = log_softmax(np.asarray(self.teacher_logits) / self.temperature)
+        return log_blend(log_soft, self.y_index, self.alpha)

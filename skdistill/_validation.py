@@ -72,9 +72,9 @@ def check_teacher(teacher, *, task):
         if not (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")):
             raise TypeError(
                 f"The teacher {name} has neither predict_proba nor decision_function, so "
-                "it gives no soft targets to distil. Use a probabilistic model (e.g. "
-                "SVC(probability=True)) or wrap it in "
-                "sklearn.calibration.CalibratedClassifierCV."
+                "it gives no soft targets to distil. Use a probabilistic model, or wrap "
+                "it in sklearn.calibration.CalibratedClassifierCV to give it "
+                "predict_proba."
             )
     elif hasattr(teacher, "classes_") or safe_tags(teacher).estimator_type == "classifier":
         raise TypeError(

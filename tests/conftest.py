@@ -36,3 +36,13 @@ def cancer():
 def digits():
     X, y = load_digits(return_X_y=True)
     return X.astype(np.float64), y
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded_native_code():
+    """One BLAS/OpenMP thread: on 2 cores, HistGradientBoosting's threads fight the
+    GridSearchCV workers and the suite slows down tenfold."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield

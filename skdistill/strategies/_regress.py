@@ -1,7 +1,8 @@
 """The "regress" strategy: any regressor learns the targets as numbers.
 
 With ``target="logit"`` the regressor learns the target logits ``T * log(q)``
-(centred per row; binary: the single log-odds); with ``target="proba"`` it learns
+(centred per row, computed in log space so that large teacher margins survive;
+binary: the single log-odds); with ``target="proba"`` it learns
 ``q`` itself. Either way the prediction maps back through a softmax at temperature 1,
 so with ``alpha=1`` a perfect student reproduces the teacher's own probabilities.
 """
@@ -10,7 +11,7 @@ import numpy as np
 from sklearn.multioutput import MultiOutputRegressor
 
 from .._compat import StrOptions, safe_tags
-from .._targets import log_clip, softmax
+from .._targets import softmax
 from .._validation import name_of
 from ._base import BaseStrategy, fit_weighted, logits_from_proba
 
@@ -71,7 +72,7 @@ class RegressStrategy(BaseStrategy):
         self._validate_params()
         q, n_classes = targets.proba, targets.n_classes
         if self.target == "logit":
-            z = targets.temperature * log_clip(q)
+            z = targets.temperature * targets.log_proba
             z -= z.mean(axis=1, keepdims=True)
             y = z[:, 1] - z[:, 0] if n_classes == 2 else z
         else:

@@ -1,0 +1,235 @@
+"""Every bad input gets an error that names the problem and the fix."""
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.cluster import KMeans
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skdistill import DistilledClassifier, DistilledRegressor
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def teacher(data):
+    return LogisticRegression().fit(*data)
+
+
+class _InfTeacher(ClassifierMixin, BaseEstimator):
+    """A fitted teacher whose margins blow up."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X):
+        return np.full(len(X), np.inf)
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+
+class _NoWeights(ClassifierMixin, BaseEstimator):
+    """A classifier whose fit takes no sample_weight."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+@pytest.mark.parametrize(
+    "params, exc, match",
+    [
+        ({"alpha": 1.5}, InvalidParameterError, "alpha"),
+        ({"alpha": -0.1}, InvalidParameterError, "alpha"),
+        ({"temperature": 0}, InvalidParameterError, "temperature"),
+        ({"temperature": -2.0}, InvalidParameterError, "temperature"),
+        ({"strategy": "nope"}, InvalidParameterError, "strategy"),
+        ({"response_method": "predict"}, InvalidParameterError, "response_method"),
+        ({"fit_teacher": "sometimes"}, InvalidParameterError, "fit_teacher"),
+    ],
+    ids=["alpha>1", "alpha<0", "T=0", "T<0", "strategy", "response", "fit_teacher"],
+)
+def test_invalid_parameters(data, teacher, params, exc, match):
+    with pytest.raises(exc, match=match):
+        DistilledClassifier(teacher, **params).fit(*data)
+
+
+def test_teacher_without_probabilities(data):
+    X, y = data
+
+    class Hard(ClassifierMixin, BaseEstimator):
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict(self, X):
+            return np.zeros(len(X), dtype=int)
+
+    with pytest.raises(TypeError, match="neither predict_proba nor decision_function.*Cal"):
+        DistilledClassifier(Hard().fit(X, y)).fit(X, y)
+    # a margin is enough
+    DistilledClassifier(SVC().fit(X, y)).fit(X, y)
+
+
+def test_forced_response_method_missing(data):
+    X, y = data
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    with pytest.raises(TypeError, match="no decision_function method.*'auto'"):
+        DistilledClassifier(forest, response_method="decision_function").fit(X, y)
+
+
+def test_teacher_feature_count_mismatch(data, teacher):
+    X, y = data
+    with pytest.raises(ValueError, match="fitted on 4 features but X has 3"):
+        DistilledClassifier(teacher).fit(X[:, :3], y)
+
+
+def test_teacher_feature_names_mismatch(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    teacher = LogisticRegression().fit(frame, y)
+    renamed = frame.rename(columns={"d": "z"})
+    with pytest.raises(ValueError, match=r"missing \['d'\].*unexpected \['z'\]"):
+        DistilledClassifier(teacher).fit(renamed, y)
+    with pytest.raises(ValueError, match="same names in another order"):
+        DistilledClassifier(teacher).fit(frame[["b", "a", "c", "d"]], y)
+
+
+def test_label_unknown_to_teacher(data, teacher):
+    X, y = data
+    with pytest.raises(ValueError, match=r"label\(s\) 7 that the teacher.*\[0, 1\]"):
+        DistilledClassifier(teacher).fit(X, np.where(y == 1, 7, 0))
+    with pytest.raises(ValueError, match="dtype"):
+        DistilledClassifier(teacher).fit(X, np.where(y == 1, "yes", "no"))
+
+
+def test_student_without_sample_weight(data, teacher):
+    X, y = data
+    with pytest.raises(TypeError, match="does not accept sample_weight.*'regress'"):
+        DistilledClassifier(teacher, _NoWeights()).fit(X, y)
+
+
+def test_student_that_is_neither_classifier_nor_regressor(data, teacher):
+    X, y = data
+    with pytest.raises(TypeError, match="No strategy accepts the student KMeans"):
+        DistilledClassifier(teacher, KMeans(n_clusters=2, n_init=1)).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'student'.*'fit' and 'predict'"):
+        DistilledClassifier(teacher, StandardScaler()).fit(X, y)
+
+
+def test_non_finite_teacher_outputs(data):
+    X, y = data
+    with pytest.raises(ValueError, match="NaN or infinite values for 60 row"):
+        DistilledClassifier(_InfTeacher().fit(X, y)).fit(X, y)
+
+
+def test_nan_in_X_that_the_student_cannot_take(data):
+    X, y = data
+    X = X.copy()
+    X[0, 0] = np.nan
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    teacher = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match="NaN.*student LogisticRegression.*SimpleImputer"):
+        DistilledClassifier(teacher, LogisticRegression()).fit(X, y)
+    # a tree student takes NaN
+    DistilledClassifier(teacher, DecisionTreeClassifier()).fit(X, y)
+
+
+def test_infinity_in_X(data, teacher):
+    X, y = data
+    X = X.copy()
+    X[3, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        DistilledClassifier(teacher).fit(X, y)
+
+
+def test_single_class(data, teacher):
+    X, _ = data
+    with pytest.raises(ValueError, match="only one class"):
+        DistilledClassifier(teacher).fit(X, np.ones(len(X), dtype=int))
+
+
+def test_empty_X(teacher):
+    with pytest.raises(ValueError, match="0 sample"):
+        DistilledClassifier(teacher).fit(np.empty((0, 4)), np.array([]))
+
+
+def test_predict_before_fit(data, teacher):
+    X, _ = data
+    for method in ("predict", "predict_proba", "decision_function"):
+        with pytest.raises(NotFittedError):
+            getattr(DistilledClassifier(teacher), method)(X)
+    with pytest.raises(NotFittedError):
+        DistilledRegressor(Ridge()).predict(X)
+
+
+def test_unfitted_teacher_with_fit_teacher_false(data):
+    X, y = data
+    with pytest.raises(NotFittedError, match="not fitted and fit_teacher=False.*'auto'"):
+        DistilledClassifier(LogisticRegression(), fit_teacher=False).fit(X, y)
+
+
+def test_predict_feature_count_mismatch(data, teacher):
+    X, y = data
+    model = DistilledClassifier(teacher).fit(X, y)
+    with pytest.raises(ValueError, match="4 features"):
+        model.predict(X[:, :2])
+
+
+def test_regressor_rejects_classifier_teacher(data, teacher):
+    X, y = data
+    with pytest.raises(TypeError, match="teacher LogisticRegression is a classifier"):
+        DistilledRegressor(teacher).fit(X, y.astype(float))
+
+
+def test_regressor_shape_mismatch(data):
+    X, y = data
+    teacher = LinearRegression().fit(X, np.column_stack([y, y]))
+    with pytest.raises(
+        ValueError, match=r"predicts shape \(60, 2\) but y has shape \(60,\)"
+    ):
+        DistilledRegressor(teacher).fit(X, y.astype(float))
+
+
+def test_missing_extra_names_the_install_command(monkeypatch):
+    import sys
+
+    from skdistill._compat import optional_import
+
+    monkeypatch.setitem(sys.modules, "xgboost", None)
+    with pytest.raises(ImportError, match=r'pip install "skdistill\[xgboost\]"'):
+        optional_import("xgboost", purpose="XGBoost students")
+
+
+def test_import_skdistill_loads_no_heavy_framework():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, skdistill, skdistill.strategies; "
+        "heavy = {'torch', 'skorch', 'lightgbm', 'xgboost', 'matplotlib', 'onnx'}; "
+        "print(sorted(heavy & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
