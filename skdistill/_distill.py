@@ -271,7 +271,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         The teacher output the logits came from.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also
@@ -521,7 +521,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         The fitted student.
     n_features_in_ : int
         Number of features seen during ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during ``fit``, when ``X`` has string column names.
 
     See Also
