@@ -95,3 +95,16 @@ def resolve_strategy(strategy, student):
 
 register(RegressStrategy)
 register(ExpandStrategy)
+
+from ._skorch import SkorchStrategy  # noqa: E402
+
+__all__ += ["SkorchStrategy"]
+register(SkorchStrategy, first=True)
+
+from ._lightgbm import LightGBMStrategy  # noqa: E402
+from ._xgboost import XGBoostStrategy  # noqa: E402
+
+__all__ += ["LightGBMStrategy", "XGBoostStrategy"]
+
+register(XGBoostStrategy, first=True)
+register(LightGBMStrategy, first=True)

@@ -1,0 +1,467 @@
+"""The "skorch" strategy: a torch network trained on the Hinton distillation loss.
+
+The student is a skorch ``NeuralNetClassifier`` whose criterion is replaced by
+:class:`HintonLoss`. The teacher's logits travel with each batch inside ``y``: the
+net is fitted on a float matrix whose rows are ``[label index, sample weight,
+teacher logits...]``, which skorch batches, splits and shuffles like any target, and
+which the criterion takes apart. torch and skorch are imported only inside the
+functions that use them.
+"""
+
+import contextlib
+import warnings
+from numbers import Integral
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import check_random_state
+
+from .._compat import StrOptions, optional_import
+from .._targets import UNLABELED, log_clip
+from .._validation import name_of
+from ..exceptions import DistillationWarning
+from ._base import BaseStrategy
+
+__all__ = ["SkorchStrategy"]  # and HintonLoss, created on first access
+
+#: Columns of the packed target before the teacher's logits: label index, weight.
+_N_META = 2
+
+#: Probabilities are clipped to this floor before their log is taken as logits.
+_PROBA_EPS = 1e-7
+
+#: Rows of the training data checked, after fit, for a module that outputs
+#: probabilities while trained as if it output logits.
+_N_CHECK = 256
+
+_PURPOSE = "the 'skorch' strategy (NeuralNetClassifier students)"
+
+
+class _HintonLoss:
+    """Distillation loss of Hinton et al. (2015) as a skorch criterion.
+
+    For student logits ``z`` and teacher logits ``v`` of one row with label ``y``::
+
+        alpha * T**2 * KL(softmax(v / T) || softmax(z / T))
+            + (1 - alpha) * cross_entropy(z, y)
+
+    Unlabeled rows (label index ``-1``) get ``T**2 * KL`` alone, the loss of the
+    soft targets they are given by :class:`~skdistill.strategies.SoftTargets`. Rows
+    are weighted by their sample weight and averaged over the batch.
+
+    Parameters
+    ----------
+    temperature : float, default=1.0
+        Temperature ``T`` of both softmaxes of the KL term.
+    alpha : float, default=0.5
+        Weight of the KL term; ``1 - alpha`` weighs the cross-entropy.
+    module_output : {"logits", "proba"}, default="logits"
+        What the net's module outputs: logits, or probabilities whose (clipped)
+        log is taken as logits.
+
+    Notes
+    -----
+    ``y_true`` is a float tensor of shape ``(batch, 2 + n_classes)``: label index
+    (``-1`` for unlabeled rows), sample weight, then the teacher's logits. A 1-d
+    ``y_true`` of label indices gives the plain (unweighted) cross-entropy, so a
+    fitted student can be refitted on ordinary labels. The ``T**2`` factor keeps
+    the gradient of the soft term on the scale of the hard term when ``T``
+    changes. The KL term equals the cross-entropy to the teacher's tempered
+    probabilities minus their entropy, a constant: same gradient, zero at the
+    optimum.
+
+    The class is a ``torch.nn.Module``, created on first access to
+    ``skdistill.strategies._skorch.HintonLoss`` so that importing skdistill does not
+    import torch.
+    """
+
+    def __init__(self, temperature=1.0, alpha=0.5, module_output="logits"):
+        super().__init__()
+        self.temperature = temperature
+        self.alpha = alpha
+        self.module_output = module_output
+
+    def forward(self, y_pred, y_true):
+        """Mean weighted loss of a batch; differentiable in ``y_pred``."""
+        import torch
+
+        functional = torch.nn.functional
+        if isinstance(y_pred, tuple | list):
+            y_pred = y_pred[0]
+        z = self._logits(torch, y_pred)
+        y_true = torch.as_tensor(y_true, device=z.device)
+        if y_true.ndim == 1:
+            return functional.cross_entropy(z, y_true.long())
+        n_classes = y_true.shape[1] - _N_META
+        if z.ndim != 2 or z.shape[1] != n_classes:
+            raise ValueError(
+                f"The student's module outputs shape {tuple(z.shape)} but the teacher "
+                f"has {n_classes} classes; the module must output one logit per class, "
+                f"shape (batch, {n_classes}): set the size of its last layer to "
+                f"{n_classes} (a module__ parameter of the net)."
+            )
+        y_true = y_true.to(z.dtype)
+        label = y_true[:, 0].long()
+        weight = y_true[:, 1]
+        teacher = y_true[:, _N_META:]
+        t = float(self.temperature)
+        log_p_teacher = functional.log_softmax(teacher / t, dim=1)
+        log_p_student = functional.log_softmax(z / t, dim=1)
+        kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(dim=1)
+        # unlabeled rows: hard weight 0 and soft weight 1 (their targets are soft)
+        hard_weight = (1.0 - float(self.alpha)) * (label != UNLABELED).to(z.dtype)
+        ce = functional.cross_entropy(z, label.clamp(min=0), reduction="none")
+        loss = (1.0 - hard_weight) * (t * t) * kl + hard_weight * ce
+        return (weight * loss).mean()
+
+    def _logits(self, torch, y_pred):
+        if self.module_output == "logits":
+            return y_pred
+        if (y_pred < 0).any() or not torch.allclose(
+            y_pred.sum(dim=-1), torch.ones((), dtype=y_pred.dtype), atol=1e-3
+        ):
+            raise ValueError(
+                "The student's module must output probabilities (module_output="
+                "'proba', the convention of skorch's default NLLLoss criterion) but "
+                "its rows are not probability distributions. If it outputs logits, "
+                "pass criterion=torch.nn.CrossEntropyLoss to the net or "
+                "SkorchStrategy(module_output='logits')."
+            )
+        return torch.log(y_pred.clamp(min=_PROBA_EPS))
+
+    def extra_repr(self):
+        return (
+            f"temperature={self.temperature!r}, alpha={self.alpha!r}, "
+            f"module_output={self.module_output!r}"
+        )
+
+
+def __getattr__(name):
+    """Create ``HintonLoss`` (a ``torch.nn.Module``) on first access (PEP 562)."""
+    if name == "HintonLoss":
+        return _hinton_loss_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _hinton_loss_class():
+    """The ``HintonLoss`` module class, created once and stored in this module.
+
+    It lives under its own name in this module, so pickle finds it, and unpickling
+    it (which needs torch anyway) creates it again.
+    """
+    cls = globals().get("HintonLoss")
+    if cls is None:
+        torch = optional_import("torch", extra="torch", purpose=_PURPOSE)
+        cls = type(
+            "HintonLoss",
+            (_HintonLoss, torch.nn.Module),
+            {"__module__": __name__, "__doc__": _HintonLoss.__doc__},
+        )
+        globals()["HintonLoss"] = cls
+    return cls
+
+
+class _SplitOnLabels:
+    """The net's own ``train_split``, given the label column of the packed targets.
+
+    skorch passes ``y`` to ``train_split`` (``ValidSplit(5, stratified=True)`` for a
+    classifier), which can only stratify on labels, not on the packed float matrix.
+    """
+
+    def __init__(self, train_split):
+        self.train_split = train_split
+
+    def __call__(self, dataset, y=None, **fit_params):
+        if y is None:
+            return self.train_split(dataset, **fit_params)
+        return self.train_split(dataset, _label_column(y), **fit_params)
+
+    def __repr__(self):
+        return f"_SplitOnLabels({self.train_split!r})"
+
+
+def _label_column(y):
+    """Label indices of packed targets (a tensor or an array); other ``y`` as is."""
+    if hasattr(y, "detach"):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] > _N_META:
+        return y[:, 0].astype(np.int64)
+    return y
+
+
+def _softmax(logits):
+    """``predict_nonlinearity`` of a student whose module outputs logits."""
+    return logits.softmax(dim=-1)
+
+
+class SkorchStrategy(BaseStrategy):
+    """Fit a skorch ``NeuralNetClassifier`` on the Hinton distillation loss.
+
+    The net keeps the user's module, optimizer, learning rate, epochs, batch size,
+    callbacks and ``train_split``; its criterion becomes :class:`HintonLoss` with the
+    distiller's ``temperature`` and ``alpha``, and each batch carries the teacher's
+    logits. Works with any ``module`` that outputs one logit per class (or, with
+    skorch's default ``NLLLoss`` criterion, one probability per class).
+
+    Parameters
+    ----------
+    module_output : {"auto", "logits", "proba"}, default="auto"
+        What the net's module outputs. ``"auto"`` follows skorch's convention:
+        probabilities when the net's criterion is ``torch.nn.NLLLoss`` (the default
+        of ``NeuralNetClassifier``), logits otherwise (e.g. ``CrossEntropyLoss``).
+    input_dtype : str or None, default="float32"
+        Dense and sparse numpy inputs with another float dtype are cast to it
+        before they reach the net (torch layers are float32 while scikit-learn
+        data is usually float64). None passes ``X`` unchanged, as are DataFrames
+        (skorch gives the module one keyword argument per column).
+    random_state : int, RandomState instance or None, default=None
+        Seeds torch (weights, shuffling, dropout) for the fit, without changing
+        torch's global random state. None uses the global state as is.
+
+    Attributes
+    ----------
+    student_ : NeuralNetClassifier
+        The fitted net. Its ``classes_`` are the teacher's classes; its
+        ``predict_proba`` columns follow them and its ``predict`` returns indices
+        into them (skorch's convention). Its ``criterion`` is :class:`HintonLoss`,
+        which falls back to the cross-entropy when refitted on 1-d labels.
+    classes_ : ndarray of shape (n_classes,)
+        The teacher's classes.
+    temperature_ : float
+        The temperature of the targets.
+    module_output_ : {"logits", "proba"}
+        What the module was taken to output.
+
+    See Also
+    --------
+    ExpandStrategy : Any classifier with ``sample_weight``, on expanded rows.
+
+    Notes
+    -----
+    The net minimises, per row with student logits ``z``, teacher logits ``v`` and
+    label ``y``::
+
+        alpha * T**2 * KL(softmax(v / T) || softmax(z / T))
+            + (1 - alpha) * cross_entropy(z, y)
+
+    weighted by ``sample_weight`` (rescaled to mean 1). The student is used at
+    temperature 1: its logits are ``z``. ``y`` reaches the net as a float matrix
+    ``[label index, weight, teacher logits...]``, so the net's ``train_split`` is
+    wrapped to split on the label column, scoring callbacks that use skorch's
+    default ``target_extractor`` get the label column, and the validation loss is
+    the distillation loss (monitor ``valid_loss`` for early stopping). Unlabeled
+    rows (label index ``-1``) get ``T**2 * KL`` alone, as their targets are the
+    teacher's. A module that outputs probabilities while trained as logits draws a
+    warning.
+
+    References
+    ----------
+    .. [1] G. Hinton, O. Vinyals and J. Dean, "Distilling the Knowledge in a Neural
+       Network", 2015. arXiv:1503.02531.
+
+    Examples
+    --------
+    >>> import pytest; skorch = pytest.importorskip("skorch")
+    >>> import torch
+    >>> from skorch import NeuralNetClassifier
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skdistill import DistilledClassifier
+    >>> from skdistill.strategies import SkorchStrategy
+    >>> X, y = load_iris(return_X_y=True)
+    >>> teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> net = NeuralNetClassifier(
+    ...     torch.nn.Linear, module__in_features=4, module__out_features=3,
+    ...     criterion=torch.nn.CrossEntropyLoss, optimizer=torch.optim.Adam,
+    ...     lr=0.2, max_epochs=30, batch_size=150, train_split=None, verbose=0)
+    >>> model = DistilledClassifier(teacher, net, temperature=2.0, alpha=0.7,
+    ...                             strategy=SkorchStrategy(random_state=0)).fit(X, y)
+    >>> model.strategy_.name, model.predict_proba(X[:2]).shape
+    ('skorch', (2, 3))
+    >>> bool((model.predict(X) == teacher.predict(X)).mean() > 0.9)
+    True
+    """
+
+    name = "skorch"
+    _parameter_constraints = {
+        "module_output": [StrOptions({"auto", "logits", "proba"})],
+        "input_dtype": [str, type, None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, *, module_output="auto", input_dtype="float32", random_state=None):
+        self.module_output = module_output
+        self.input_dtype = input_dtype
+        self.random_state = random_state
+
+    @classmethod
+    def accepts(cls, student):
+        return _is_skorch_classifier(student)
+
+    def fit(self, student, X, targets, *, sample_weight=None, **fit_params):
+        self._validate_params()
+        optional_import("skorch", extra="torch", purpose=_PURPOSE)
+        torch = optional_import("torch", extra="torch", purpose=_PURPOSE)
+        if not _is_skorch_classifier(student):
+            raise TypeError(
+                f"The 'skorch' strategy needs a skorch NeuralNetClassifier student "
+                f"(module outputs one logit per class); got {name_of(student)}. Wrap "
+                "the torch module in skorch.NeuralNetClassifier, or use another strategy."
+            )
+        module_output = self._resolve_module_output(torch, student)
+        student = _distillation_net(student, targets, module_output)
+        y_packed = _pack(targets, sample_weight)
+        X = self._as_input(X)
+        self.module_output_ = module_output
+        with _seeded_torch(torch, self.random_state):
+            student.fit(X, y_packed, **fit_params)
+            self._record(student, targets)
+            if module_output == "logits":  # (a DataLoader draws a seed: keep it inside)
+                _warn_if_probabilities(self._raw_output(_head(X, _N_CHECK)))
+        return self
+
+    def decision_function(self, X):
+        out = self._raw_output(self._as_input(X))
+        if self.module_output_ == "proba":
+            out = log_clip(out, _PROBA_EPS)
+        n_classes = len(self.classes_)
+        if out.ndim != 2 or out.shape[1] != n_classes:
+            raise ValueError(
+                f"The student's module outputs shape {out.shape}; the 'skorch' strategy "
+                f"expects one logit per class, shape (n_samples, {n_classes})."
+            )
+        return out
+
+    def _raw_output(self, X):
+        """The module's first output, as float64 numpy (eval mode, no gradients)."""
+        out = self.student_.forward(X, training=False)
+        if isinstance(out, tuple | list):
+            out = out[0]
+        return out.detach().cpu().numpy().astype(np.float64)
+
+    def _as_input(self, X):
+        if self.input_dtype is None:
+            return X
+        dtype = np.dtype(self.input_dtype)
+        if (sparse.issparse(X) or isinstance(X, np.ndarray)) and X.dtype.kind == "f":
+            return X if X.dtype == dtype else X.astype(dtype)
+        return X
+
+    def _resolve_module_output(self, torch, student):
+        if self.module_output != "auto":
+            return self.module_output
+        criterion = student.criterion
+        nll = isinstance(criterion, torch.nn.NLLLoss) or (
+            isinstance(criterion, type) and issubclass(criterion, torch.nn.NLLLoss)
+        )
+        return "proba" if nll else "logits"
+
+
+def _is_skorch_classifier(student):
+    """A skorch ``NeuralNetClassifier`` or subclass, found by name (no import)."""
+    return any(
+        klass.__name__ == "NeuralNetClassifier" and klass.__module__.startswith("skorch")
+        for klass in type(student).__mro__
+    )
+
+
+def _distillation_net(student, targets, module_output):
+    """A copy of ``student`` set up for distillation; the user's settings kept."""
+    params = student.get_params(deep=False)
+    params.pop("_params_to_validate", None)
+    dropped = sorted(key for key in params if key.startswith("criterion__"))
+    if dropped:
+        warnings.warn(
+            f"The student's criterion parameters {dropped} are ignored: the 'skorch' "
+            "strategy trains with HintonLoss. Set temperature and alpha on the "
+            "distiller instead.",
+            DistillationWarning,
+            stacklevel=5,  # here, strategy fit, distiller fit, its wrapper, user
+        )
+    params = {key: value for key, value in params.items() if key not in dropped}
+    train_split = params["train_split"]
+    if train_split and not isinstance(train_split, _SplitOnLabels):
+        params["train_split"] = _SplitOnLabels(train_split)
+    if module_output == "logits" and params["predict_nonlinearity"] == "auto":
+        params["predict_nonlinearity"] = _softmax
+    params.update(
+        criterion=_hinton_loss_class(),
+        criterion__temperature=float(targets.temperature),
+        criterion__alpha=float(targets.alpha),
+        criterion__module_output=module_output,
+        classes=np.asarray(targets.classes).tolist(),
+    )
+    net = type(student)(**params)
+    _extract_labels_for_scoring(net)
+    return net
+
+
+def _extract_labels_for_scoring(net):
+    """Give scoring callbacks with skorch's default ``target_extractor`` the labels."""
+    from skorch.utils import to_numpy
+
+    if net.callbacks == "disable":
+        return
+    net.initialize_callbacks()
+    updates = {
+        f"callbacks__{name}__target_extractor": _label_column
+        for name, callback in net.callbacks_
+        if getattr(callback, "target_extractor", None) is to_numpy
+    }
+    if updates:
+        net.set_params(**updates)
+
+
+def _pack(targets, sample_weight):
+    """Rows ``[label index, weight, teacher logits...]`` as float32; weights of mean 1."""
+    n_samples = len(targets.y_index)
+    if sample_weight is None:
+        weight = np.ones(n_samples)
+    else:
+        weight = np.asarray(sample_weight, dtype=np.float64)
+        total = weight.sum()
+        if total <= 0:
+            raise ValueError(
+                f"sample_weight sums to {total:g}; at least one row needs a positive "
+                "weight to fit the student."
+            )
+        weight = weight * (n_samples / total)
+    packed = np.column_stack([targets.y_index, weight, targets.teacher_logits])
+    return packed.astype(np.float32)
+
+
+def _head(X, n):
+    if hasattr(X, "iloc"):
+        return X.iloc[:n]
+    return X[:n]
+
+
+def _warn_if_probabilities(out):
+    """Warn when a module trained as if it output logits outputs probabilities."""
+    if out.ndim != 2 or out.size == 0:
+        return
+    if np.all(out >= 0) and np.allclose(out.sum(axis=1), 1.0, atol=1e-4):
+        warnings.warn(
+            "The student's module seems to output probabilities (non-negative rows "
+            "summing to 1), but it was trained as if they were logits. End the module "
+            "with a linear layer (no softmax), or keep the softmax and pass "
+            "criterion=torch.nn.NLLLoss or SkorchStrategy(module_output='proba').",
+            DistillationWarning,
+            stacklevel=5,  # here, strategy fit, distiller fit, its wrapper, user
+        )
+
+
+@contextlib.contextmanager
+def _seeded_torch(torch, random_state):
+    """Seed torch's CPU random state inside the block and restore it on exit."""
+    if random_state is None:
+        yield
+        return
+    if isinstance(random_state, Integral):
+        seed = int(random_state)
+    else:
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
