@@ -138,8 +138,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
     def _check_X(self, X):
         """Validate X at predict time: fitted, same features, finite where needed."""
         check_is_fitted(self)
-        allow_nan = self.__sklearn_tags__().input_tags.allow_nan
-        X = validate_X(X, estimator=self, allow_nan=allow_nan)
+        X = validate_X(X, estimator=self, allow_nan=self._allow_nan)
         return validate_data(self, X, reset=False, skip_check_array=True)
 
     def _fitted_teacher(self, X, y, sample_weight):
@@ -393,6 +392,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         strategy = resolve_strategy(self.strategy, student)
         strategy.fit(student, X, targets, sample_weight=sample_weight, **routed.student.fit)
 
+        self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
         self.teacher_ = teacher
         self.response_method_ = response_method
         self.strategy_ = strategy
@@ -598,6 +598,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         fit_weighted(
             student, X, target, sample_weight, strategy="regress", **routed.student.fit
         )
+        self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
         self.teacher_ = teacher
         self.student_ = student
         return self

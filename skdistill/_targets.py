@@ -96,6 +96,59 @@ def log_blend(log_soft, y_index, alpha):
     return out
 
 
+def output_scale(targets):
+    """Factor ``s`` mapping logits at the targets' temperature back to ``T = 1``.
+
+    A student fitted to the tempered blend ``q_T`` is used at ``T = 1`` through
+    ``softmax(s * log q_hat)``. With ``alpha = 1`` the factor is exactly ``T``
+    (Hinton et al.'s "use the student at T = 1": ``softmax(T * log q_T)`` is the
+    teacher's own distribution); with ``alpha = 0`` the targets carry no
+    temperature and ``s = 1``, so the hard-label student is unchanged. In between no
+    single factor is exact, and ``s`` is the one that best maps the targets
+    themselves to the same recipe at temperature 1 (``targets.proba_at_one``), by
+    cross-entropy: what a student that fitted its targets perfectly would need. It
+    depends on the teacher and the recipe only, not on the student.
+
+    Parameters
+    ----------
+    targets : SoftTargets
+        The targets a student was fitted on.
+
+    Returns
+    -------
+    scale : float
+        ``temperature`` when ``alpha == 1``; 1.0 when ``alpha == 0`` or
+        ``temperature == 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.strategies import SoftTargets, output_scale
+    >>> logits = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0]])
+    >>> def recipe(alpha):
+    ...     return SoftTargets(logits, np.array([0, 2]), np.arange(3), 4.0, alpha)
+    >>> output_scale(recipe(1.0)), output_scale(recipe(0.0))
+    (4.0, 1.0)
+    >>> 1.0 < output_scale(recipe(0.5)) < 4.0
+    True
+    """
+    if targets.alpha == 0 or targets.temperature == 1:
+        return 1.0
+    if targets.alpha == 1:
+        return float(targets.temperature)
+    from scipy.optimize import minimize_scalar
+
+    log_q = np.maximum(targets.log_proba, np.log(PROBA_FLOOR))
+    target = targets.proba_at_one
+
+    def cross_entropy(log_scale):
+        return -np.sum(target * log_softmax(np.exp(log_scale) * log_q)) / len(target)
+
+    bound = np.log(10 * max(targets.temperature, 1 / targets.temperature))
+    result = minimize_scalar(cross_entropy, bounds=(-bound, bound), method="bounded")
+    return float(np.exp(result.x))
+
+
 def sharpen(proba, temperature):
     """Undo a temperature: ``softmax(temperature * log(proba))``.
 
@@ -134,6 +187,9 @@ class SoftTargets:
         The blended targets ``q = alpha * soft + (1 - alpha) * one_hot(y)``.
     log_proba : ndarray of shape (n_samples, n_classes)
         ``log(q)`` computed in log space (exact for far-apart teacher margins).
+    proba_at_one : ndarray of shape (n_samples, n_classes)
+        The same blend at temperature 1, ``alpha * softmax(z) + (1 - alpha) *
+        one_hot(y)``: what a student's probabilities should estimate at predict time.
 
     Examples
     --------
@@ -163,6 +219,12 @@ class SoftTargets:
     @cached_property
     def proba(self):
         return blend(self.soft, self.y_index, self.alpha)
+
+    @cached_property
+    def proba_at_one(self):
+        if self.temperature == 1:
+            return self.proba
+        return blend(softmax(self.teacher_logits), self.y_index, self.alpha)
 
     @cached_property
     def log_proba(self):

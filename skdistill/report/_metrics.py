@@ -88,7 +88,8 @@ def distillation_report(teacher, students, X, y, *, latency_repeats=200):
         ``roc_auc`` (binary, or macro one-vs-rest), ``pr_auc`` (binary: average
         precision of the last class), ``log_loss``, ``fidelity`` (agreement with
         the teacher), ``size_bytes``, ``size_ratio`` (teacher / model) and
-        ``speedup`` (teacher / model single-row latency).
+        ``speedup`` (teacher / model single-row latency). Size and latency are
+        those of the deployed model: the fitted student of a distiller.
 
     Examples
     --------
@@ -126,10 +127,11 @@ def distillation_report(teacher, students, X, y, *, latency_repeats=200):
             roc = roc_auc_score(y, proba, multi_class="ovr", labels=classes)
             pr = float("nan")
         size = model_size(model)
+        deployed = getattr(model, "student_", model)
         latency = (
             teacher_latency
             if model is teacher
-            else _latency(model, X_rows, latency_repeats)
+            else _latency(deployed, X_rows, latency_repeats)
         )
         rows.append(
             {

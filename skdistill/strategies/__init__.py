@@ -8,7 +8,7 @@ registered before the generic ``"expand"`` and ``"regress"``).
 from sklearn.base import clone
 
 from .._compat import StrOptions
-from .._targets import SoftTargets
+from .._targets import SoftTargets, output_scale
 from .._validation import name_of
 from ._base import BaseStrategy
 from ._expand import ExpandStrategy
@@ -20,6 +20,7 @@ __all__ = [
     "RegressStrategy",
     "SoftTargets",
     "available_strategies",
+    "output_scale",
     "register",
     "resolve_strategy",
 ]

@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from .._compat import routing_enabled
-from .._targets import log_clip, softmax
+from .._targets import softmax
 from .._validation import name_of
 
 __all__ = ["BaseStrategy", "fit_weighted"]
@@ -94,8 +94,3 @@ def fit_weighted(student, X, y, sample_weight, *, strategy, **fit_params):
         "student that supports sample_weight (trees, linear models, gradient "
         "boosting), or strategy='regress' with a regressor student."
     )
-
-
-def logits_from_proba(proba, temperature):
-    """Logits at temperature 1 of a student trained on probabilities at ``temperature``."""
-    return temperature * log_clip(proba)

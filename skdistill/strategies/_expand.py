@@ -11,9 +11,9 @@ from numbers import Integral
 import numpy as np
 
 from .._compat import Interval, safe_indexing, safe_tags
-from .._targets import sharpen
+from .._targets import log_clip, output_scale, softmax
 from .._validation import name_of
-from ._base import BaseStrategy, fit_weighted, logits_from_proba
+from ._base import BaseStrategy, fit_weighted
 
 __all__ = ["ExpandStrategy", "expand"]
 
@@ -57,8 +57,10 @@ class ExpandStrategy(BaseStrategy):
 
     Each row appears once per class with non-zero target, labelled with that class and
     weighted by its target probability (times the row's ``sample_weight``). The
-    student learns the target distribution; its probabilities are sharpened back by
-    the temperature at predict time (``softmax(T * log p)``).
+    student learns the target distribution; at predict time its probabilities are
+    mapped back to temperature 1 by ``softmax(s * log p)`` (``s = T`` when
+    ``alpha = 1``, ``s = 1`` when ``alpha = 0``; see
+    :func:`~skdistill.strategies.output_scale`).
 
     Parameters
     ----------
@@ -76,6 +78,8 @@ class ExpandStrategy(BaseStrategy):
         The teacher's classes.
     temperature_ : float
         The temperature of the targets.
+    scale_ : float
+        The factor that maps the student's log-probabilities back to temperature 1.
     n_expanded_ : int
         Number of rows the student was fitted on.
 
@@ -107,6 +111,11 @@ class ExpandStrategy(BaseStrategy):
 
     def fit(self, student, X, targets, *, sample_weight=None, **fit_params):
         self._validate_params()
+        if safe_tags(student).estimator_type == "regressor":
+            raise TypeError(
+                f"The 'expand' strategy needs a classifier student; got the regressor "
+                f"{name_of(student)}. Use strategy='auto' or 'regress' for regressors."
+            )
         rows, labels, weights = expand(targets.proba, sample_weight, self.top_k)
         X_expanded = safe_indexing(X, rows)
         y_expanded = np.asarray(targets.classes)[labels]
@@ -122,20 +131,29 @@ class ExpandStrategy(BaseStrategy):
             )
         lookup = {c: i for i, c in enumerate(np.asarray(targets.classes).tolist())}
         self.columns_ = np.array([lookup[c] for c in np.asarray(student_classes).tolist()])
-        return self._record(student, targets)
+        self._record(student, targets)
+        self.scale_ = output_scale(targets)
+        return self
 
     def has_method(self, method, student):
         if method == "predict":
             return True
         return hasattr(student, "predict_proba")
 
-    def predict_proba(self, X):
+    def _student_proba(self, X):
+        """The student's probabilities over the teacher's classes (zeros if unseen)."""
         proba = np.zeros((_n_rows(X), len(self.classes_)))
         proba[:, self.columns_] = self.student_.predict_proba(X)
-        return sharpen(proba, self.temperature_)
+        return proba
+
+    def predict_proba(self, X):
+        proba = self._student_proba(X)
+        if self.scale_ == 1.0:
+            return proba
+        return softmax(self.scale_ * log_clip(proba))
 
     def decision_function(self, X):
-        return logits_from_proba(self.predict_proba(X), 1.0)
+        return log_clip(self.predict_proba(X))
 
     def predict(self, X):
         if hasattr(self.student_, "predict_proba"):

@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._compat import Interval, StrOptions, optional_import, safe_indexing, safe_tags
-from .._targets import UNLABELED, blend, log_clip, one_hot, soften, softmax
+from .._targets import UNLABELED, blend, log_clip, one_hot, output_scale, soften, softmax
 from .._validation import name_of
 from ._base import BaseStrategy
 
@@ -350,9 +350,10 @@ class _NativeBoostingStrategy(BaseStrategy):
                 ),
                 "sample_weight": None if weight is None else weight[val],
             }
-        # "blend" fits margins at temperature T: multiply them back by T (Hinton's
-        # "use the student at T = 1"); "hinton" fits the margins at T = 1 directly.
-        self.scale_ = float(targets.temperature) if self.loss == "blend" else 1.0
+        # "blend" fits margins at temperature T: scale them back to T = 1 (by T when
+        # alpha = 1, by 1 when alpha = 0; see output_scale); "hinton" fits the
+        # margins at T = 1 directly.
+        self.scale_ = output_scale(targets) if self.loss == "blend" else 1.0
         self.init_score_ = np.atleast_1d(init).copy()
         self.n_iter_ = self._fit_student(student, lib, data, fit_params)
         self.columns_ = columns
@@ -380,12 +381,12 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     as LightGBM's own objectives do, so ``alpha=0`` reproduces LightGBM's hard-label
     training. No rows are repeated, unlike the generic ``"expand"`` strategy.
 
-    After training, the initial score and (``loss="blend"``) the temperature are
-    folded into the trees, and the booster is marked ``binary``/``multiclass``: the
-    fitted student is an ordinary ``LGBMClassifier`` whose own ``predict_proba``,
-    ``predict``, ``booster_``, ``feature_importances_`` and ``n_estimators_`` give the
-    distilled model, ready to deploy without skdistill, and it pickles without the
-    training targets.
+    After training, the initial score and (``loss="blend"``) the factor that maps
+    the margins back to temperature 1 are folded into the trees, and the booster is
+    marked ``binary``/``multiclass``: the fitted student is an ordinary
+    ``LGBMClassifier`` whose own ``predict_proba``, ``predict``, ``booster_``,
+    ``feature_importances_`` and ``n_estimators_`` give the distilled model, ready
+    to deploy without skdistill, and it pickles without the training targets.
 
     Parameters
     ----------
@@ -393,8 +394,9 @@ class LightGBMStrategy(_NativeBoostingStrategy):
         ``"blend"`` fits the cross-entropy to the blended targets
         ``q = alpha * softmax(z / T) + (1 - alpha) * onehot(y)`` (the same ``q`` as
         the generic strategies); the student's margins live at temperature ``T`` and
-        are multiplied by ``T`` for prediction. ``"hinton"`` fits the loss of Hinton
-        et al. on the student's own margins ``f``:
+        are scaled back to ``T = 1`` for prediction (by ``T`` when ``alpha=1``, by
+        1 when ``alpha=0``; see :func:`~skdistill.strategies.output_scale`).
+        ``"hinton"`` fits the loss of Hinton et al. on the student's own margins ``f``:
         ``alpha * T**2 * CE(softmax(z / T), softmax(f / T)) + (1 - alpha) *
         CE(onehot(y), softmax(f))``, gradient
         ``alpha * T * (softmax(f / T) - softmax(z / T)) + (1 - alpha) *
@@ -422,7 +424,9 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     init_score_ : ndarray of shape (1,) or (n_classes,)
         Initial margins (log prior of the targets) folded into the first trees.
     scale_ : float
-        Factor applied to the trained margins: ``T`` for ``loss="blend"``, else 1.
+        Factor applied to the trained margins (``loss="blend"``:
+        :func:`~skdistill.strategies.output_scale`, ``T`` when ``alpha=1`` and 1 when
+        ``alpha=0``; ``loss="hinton"``: 1).
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).

@@ -1,19 +1,19 @@
 """The "regress" strategy: any regressor learns the targets as numbers.
 
-With ``target="logit"`` the regressor learns the target logits ``T * log(q)``
-(centred per row, computed in log space so that large teacher margins survive;
-binary: the single log-odds); with ``target="proba"`` it learns
-``q`` itself. Either way the prediction maps back through a softmax at temperature 1,
-so with ``alpha=1`` a perfect student reproduces the teacher's own probabilities.
+With ``target="logit"`` the regressor learns the target logits ``log(q)`` (centred
+per row, computed in log space so that large teacher margins survive; binary: the
+single log-odds); with ``target="proba"`` it learns ``q`` itself. Either way the
+prediction maps back to temperature 1 through ``softmax(s * logits)``, so with
+``alpha=1`` a perfect student reproduces the teacher's own probabilities.
 """
 
 import numpy as np
 from sklearn.multioutput import MultiOutputRegressor
 
 from .._compat import StrOptions, safe_tags
-from .._targets import softmax
+from .._targets import log_clip, output_scale, softmax
 from .._validation import name_of
-from ._base import BaseStrategy, fit_weighted, logits_from_proba
+from ._base import BaseStrategy, fit_weighted
 
 __all__ = ["RegressStrategy"]
 
@@ -29,9 +29,11 @@ class RegressStrategy(BaseStrategy):
     Parameters
     ----------
     target : {"logit", "proba"}, default="logit"
-        ``"logit"`` regresses ``T * log(q)`` (row-centred), the scale on which a
-        softmax student is trained; ``"proba"`` regresses ``q`` and maps predictions
-        back with ``softmax(T * log(clip(pred)))``.
+        ``"logit"`` regresses ``log(q)`` (row-centred; exact zeros of ``q`` at
+        ``alpha = 0`` become ``log(1e-9)``);
+        ``"proba"`` regresses ``q`` itself. Predictions are mapped back to
+        temperature 1 by ``softmax(s * logits)`` (``s = T`` when ``alpha = 1``, 1
+        when ``alpha = 0``; see :func:`~skdistill.strategies.output_scale`).
 
     Attributes
     ----------
@@ -41,6 +43,8 @@ class RegressStrategy(BaseStrategy):
         The teacher's classes.
     temperature_ : float
         The temperature of the targets.
+    scale_ : float
+        The factor that maps the student's logits back to temperature 1.
 
     Examples
     --------
@@ -70,19 +74,26 @@ class RegressStrategy(BaseStrategy):
 
     def fit(self, student, X, targets, *, sample_weight=None, **fit_params):
         self._validate_params()
-        q, n_classes = targets.proba, targets.n_classes
+        if safe_tags(student).estimator_type == "classifier":
+            raise TypeError(
+                f"The 'regress' strategy needs a regressor student; got the classifier "
+                f"{name_of(student)}. Use strategy='auto' or 'expand' for classifiers."
+            )
+        n_classes = targets.n_classes
         if self.target == "logit":
-            z = targets.temperature * targets.log_proba
-            z -= z.mean(axis=1, keepdims=True)
+            z = targets.log_proba - targets.log_proba.mean(axis=1, keepdims=True)
             y = z[:, 1] - z[:, 0] if n_classes == 2 else z
         else:
-            y = q[:, 1] if n_classes == 2 else q
+            y = targets.proba[:, 1] if n_classes == 2 else targets.proba
         if n_classes > 2 and not _multi_output(student):
             student = MultiOutputRegressor(student)
         fit_weighted(student, X, y, sample_weight, strategy=self.name, **fit_params)
-        return self._record(student, targets)
+        self._record(student, targets)
+        self.scale_ = output_scale(targets)
+        return self
 
-    def decision_function(self, X):
+    def _tempered_logits(self, X):
+        """The student's logits at the temperature of its targets."""
         out = np.asarray(self.student_.predict(X), dtype=np.float64)
         n_classes = len(self.classes_)
         if n_classes == 2:
@@ -95,9 +106,10 @@ class RegressStrategy(BaseStrategy):
                 f"The student {name_of(self.student_)} predicted shape {out.shape}; the "
                 f"'regress' strategy expects {n_classes} outputs per row."
             )
-        if self.target == "logit":
-            return out
-        return logits_from_proba(out, self.temperature_)
+        return out if self.target == "logit" else log_clip(out)
+
+    def decision_function(self, X):
+        return self.scale_ * self._tempered_logits(X)
 
     def predict_proba(self, X):
         return softmax(self.decision_function(X))

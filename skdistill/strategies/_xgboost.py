@@ -84,7 +84,9 @@ class XGBoostStrategy(_NativeBoostingStrategy):
     init_score_ : ndarray of shape (1,) or (n_classes,)
         Initial margins (log prior of the targets), before scaling.
     scale_ : float
-        Factor applied to the trained margins: ``T`` for ``loss="blend"``, else 1.
+        Factor applied to the trained margins (``loss="blend"``:
+        :func:`~skdistill.strategies.output_scale`, ``T`` when ``alpha=1`` and 1 when
+        ``alpha=0``; ``loss="hinton"``: 1).
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
