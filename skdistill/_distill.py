@@ -194,7 +194,9 @@ def _seeded(estimator, random_state, *, offset):
         for key, value in sorted(estimator.get_params(deep=True).items())
         if key.split("__")[-1] == "random_state" and value is None
     }
-    return estimator.set_params(**seeds)
+    if seeds:
+        estimator.set_params(**seeds)
+    return estimator
 
 
 def _strategy_has(method):
@@ -254,7 +256,8 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         always fits a clone on the training data (to cross-validate the whole
         procedure); ``False`` requires a fitted teacher.
     random_state : int, RandomState instance or None, default=None
-        Seeds the student's unset ``random_state`` parameters, for reproducible fits.
+        Seeds the unset ``random_state`` parameters of the student, of an unfitted
+        teacher and of the strategy, for reproducible fits.
 
     Attributes
     ----------
@@ -389,7 +392,9 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             alpha=float(self.alpha),
         )
         _warn_if_one_hot(targets)
-        strategy = resolve_strategy(self.strategy, student)
+        strategy = _seeded(
+            resolve_strategy(self.strategy, student), self.random_state, offset=2
+        )
         strategy.fit(student, X, targets, sample_weight=sample_weight, **routed.student.fit)
 
         self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan

@@ -7,22 +7,27 @@ logits are ``log(clip(predict_proba))``, which equal the margins up to a per-row
 constant for softmax models and stay finite for random forests' zero probabilities.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import has_fit_parameter
 
 from ._targets import log_clip
-from ._validation import check_teacher, is_fitted, name_of
+from ._validation import _is_frozen, check_teacher, is_fitted, name_of
+from .exceptions import DistillationWarning
 
 __all__ = ["fitted_teacher", "teacher_classes", "teacher_logits", "teacher_predict"]
 
 
+def _unwrapped(teacher):
+    """The estimator inside a ``FrozenEstimator``, or the teacher itself."""
+    return teacher.estimator if _is_frozen(teacher) else teacher
+
+
 def _framework(teacher):
     """Top-level package of the (unwrapped) teacher's class, e.g. ``"lightgbm"``."""
-    inner = teacher
-    if type(teacher).__name__ == "FrozenEstimator":
-        inner = teacher.estimator
-    return type(inner).__module__.split(".")[0]
+    return type(_unwrapped(teacher)).__module__.split(".")[0]
 
 
 def fitted_teacher(teacher, X, y, *, fit_teacher, sample_weight=None, task, seed=None):
@@ -38,11 +43,26 @@ def fitted_teacher(teacher, X, y, *, fit_teacher, sample_weight=None, task, seed
         raise _not_fitted(teacher)
     if fitted and fit_teacher is not True:
         return teacher
+    if _is_frozen(teacher):
+        raise ValueError(
+            f"fit_teacher=True but the teacher {name_of(teacher)} is frozen and cannot "
+            "be refitted. Pass the unfrozen estimator to refit it inside fit, or "
+            "fit_teacher='auto' to use it as is."
+        )
     teacher = clone(teacher)
     if seed is not None:
-        teacher = seed(teacher)
-    if sample_weight is not None and has_fit_parameter(teacher, "sample_weight"):
+        seed(teacher)
+    if sample_weight is None:
+        return teacher.fit(X, y)
+    if has_fit_parameter(teacher, "sample_weight"):
         return teacher.fit(X, y, sample_weight=sample_weight)
+    warnings.warn(
+        f"The teacher {name_of(teacher)}'s fit takes no sample_weight, so it is fitted "
+        "without the weights (the student still uses them). Fit the teacher yourself "
+        "with the weights it needs and pass it fitted.",
+        DistillationWarning,
+        stacklevel=4,
+    )
     return teacher.fit(X, y)
 
 
@@ -101,6 +121,14 @@ def teacher_logits(teacher, X, response_method="auto"):
         raise TypeError(
             f"response_method={method!r} but the teacher {name} has no {method} method. "
             "Use response_method='auto' to pick what the teacher offers."
+        )
+    ovo = getattr(_unwrapped(teacher), "decision_function_shape", None) == "ovo"
+    if method == "decision_function" and ovo and n_classes > 2:
+        raise ValueError(
+            f"The teacher {name} has decision_function_shape='ovo': one column per pair "
+            "of classes, not per class, so its margins are no logits. Set "
+            "decision_function_shape='ovr' on it, or use "
+            "response_method='predict_proba'."
         )
 
     if method == "raw_score":

@@ -28,14 +28,16 @@ __all__ = [
 
 def name_of(estimator):
     """Class name of an estimator, looking through ``FrozenEstimator``."""
-    inner = getattr(estimator, "estimator", None) if _is_frozen(estimator) else None
-    if inner is not None:
-        return f"FrozenEstimator({type(inner).__name__})"
+    if _is_frozen(estimator):
+        return f"FrozenEstimator({type(estimator.estimator).__name__})"
     return type(estimator).__name__
 
 
 def _is_frozen(estimator):
-    return type(estimator).__name__ == "FrozenEstimator"
+    """Whether ``estimator`` is a :class:`sklearn.frozen.FrozenEstimator`."""
+    from sklearn.frozen import FrozenEstimator
+
+    return isinstance(estimator, FrozenEstimator)
 
 
 def is_fitted(estimator):

@@ -309,3 +309,32 @@ def test_digits_distilled_tree_beats_hard_labels(digits):
         ).fit(X_train, y_train)
         gains.append(distilled.score(X_test, y_test) - hard)
     assert np.mean(gains) > 0.02, gains
+
+
+@pytest.mark.parametrize("student", ["tree", "hgb_regress"])
+def test_alpha_zero_ignores_temperature(student, iris):
+    """alpha=0 is the hard-label baseline whatever the temperature."""
+    X, y = iris
+    teacher = LogisticRegression(max_iter=5000).fit(X, y)
+    probas = [
+        DistilledClassifier(
+            teacher, STUDENTS[student](), temperature=t, alpha=0.0, random_state=0
+        )
+        .fit(X, y)
+        .predict_proba(X)
+        for t in (1.0, 5.0)
+    ]
+    np.testing.assert_allclose(probas[0], probas[1])
+
+
+def test_output_scale_is_temperature_at_alpha_one_and_between_otherwise(iris):
+    from skdistill.strategies import SoftTargets, output_scale
+
+    X, y = iris
+    logits = LogisticRegression(max_iter=5000).fit(X, y).decision_function(X)
+    scales = [
+        output_scale(SoftTargets(logits, y, np.arange(3), 4.0, alpha))
+        for alpha in (0.0, 0.3, 0.7, 1.0)
+    ]
+    assert scales[0] == 1.0 and scales[-1] == 4.0
+    assert 1.0 <= scales[1] <= scales[2] <= 4.0

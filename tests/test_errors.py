@@ -233,3 +233,39 @@ def test_import_skdistill_loads_no_heavy_framework():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_ovo_decision_function_is_refused(iris):
+    X, y = iris
+    teacher = SVC(decision_function_shape="ovo").fit(X, y)
+    with pytest.raises(ValueError, match="decision_function_shape='ovo'.*'ovr'"):
+        DistilledClassifier(teacher).fit(X, y)
+
+
+def test_frozen_teacher_cannot_be_refitted(data, teacher):
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = data
+    with pytest.raises(ValueError, match="frozen and cannot be refitted"):
+        DistilledClassifier(FrozenEstimator(teacher), fit_teacher=True, random_state=0).fit(
+            X, y
+        )
+
+
+def test_teacher_without_sample_weight_warns(data):
+    from sklearn.pipeline import make_pipeline
+
+    from skdistill import DistillationWarning
+
+    X, y = data
+    teacher = make_pipeline(StandardScaler(), LogisticRegression())
+    with pytest.warns(DistillationWarning, match="takes no sample_weight"):
+        DistilledClassifier(teacher).fit(X, y, sample_weight=np.ones(len(y)))
+
+
+def test_strategy_and_student_kind_must_match(data, teacher):
+    X, y = data
+    with pytest.raises(TypeError, match="'regress' strategy needs a regressor"):
+        DistilledClassifier(teacher, DecisionTreeClassifier(), strategy="regress").fit(X, y)
+    with pytest.raises(TypeError, match="'expand' strategy needs a classifier"):
+        DistilledClassifier(teacher, Ridge(), strategy="expand").fit(X, y)

@@ -88,9 +88,14 @@ def fit_weighted(student, X, y, sample_weight, *, strategy, **fit_params):
             return student.fit(X, y, **fit_params)
     elif has_fit_parameter(student, "sample_weight"):
         return student.fit(X, y, sample_weight=sample_weight, **fit_params)
+    if strategy == "expand":
+        raise TypeError(
+            f"The student {name_of(student)}'s fit does not accept sample_weight, which "
+            "the 'expand' strategy needs to weight rows by their soft targets. Use a "
+            "student that supports sample_weight (trees, linear models, gradient "
+            "boosting), or strategy='regress' with a regressor student."
+        )
     raise TypeError(
-        f"The student {name_of(student)}'s fit does not accept sample_weight, which the "
-        f"{strategy!r} strategy needs to weight rows by their soft targets. Use a "
-        "student that supports sample_weight (trees, linear models, gradient "
-        "boosting), or strategy='regress' with a regressor student."
+        f"sample_weight was given but the student {name_of(student)}'s fit does not "
+        "accept it. Use a student that supports sample_weight, or fit without weights."
     )
