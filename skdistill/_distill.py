@@ -289,8 +289,10 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         q_ik = alpha * p_ik + (1 - alpha) * [y_i == class_k]
 
     The student is fitted to ``q``. Probabilities of a student trained at ``T != 1``
-    are mapped back to temperature 1 at predict time (``softmax(T * log q_hat)``,
-    the student "used at T = 1" of Hinton et al.), which leaves ``predict`` unchanged.
+    are mapped back to temperature 1 at predict time, ``softmax(s * log q_hat)``
+    (the student "used at T = 1" of Hinton et al.; ``s = T`` when ``alpha = 1``,
+    ``s = 1`` when ``alpha = 0``, see :func:`~skdistill.strategies.output_scale`),
+    which leaves ``predict`` unchanged.
     Temperature acts on logits, so real margins are preferred: softening
     log-probabilities of a random forest, whose zeros are clipped, says little.
 
