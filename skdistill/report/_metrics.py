@@ -55,7 +55,10 @@ def model_size(model):
 def _latency(model, X, repeats):
     """Median seconds of one single-row ``predict_proba`` (or ``predict``) call."""
     method = getattr(model, "predict_proba", None) or model.predict
-    rows = [X[i : i + 1] for i in range(min(repeats, X.shape[0]))]
+    n_rows = min(repeats, X.shape[0])
+    rows = [
+        X.iloc[i : i + 1] if hasattr(X, "iloc") else X[i : i + 1] for i in range(n_rows)
+    ]
     method(rows[0])  # warm-up
     times = []
     for row in rows:
@@ -112,8 +115,7 @@ def distillation_report(teacher, students, X, y, *, latency_repeats=200):
     models = {"teacher": teacher, **students}
     teacher_pred = teacher.predict(X)
     teacher_size = model_size(teacher)
-    X_rows = X.to_numpy() if hasattr(X, "to_numpy") else X
-    teacher_latency = _latency(teacher, X_rows, latency_repeats)
+    teacher_latency = _latency(teacher, X, latency_repeats)
     rows = []
     for name, model in models.items():
         proba = model.predict_proba(X)
@@ -129,9 +131,7 @@ def distillation_report(teacher, students, X, y, *, latency_repeats=200):
         size = model_size(model)
         deployed = getattr(model, "student_", model)
         latency = (
-            teacher_latency
-            if model is teacher
-            else _latency(deployed, X_rows, latency_repeats)
+            teacher_latency if model is teacher else _latency(deployed, X, latency_repeats)
         )
         rows.append(
             {
