@@ -332,7 +332,6 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
 
     _parameter_constraints = {
         **_BaseDistiller._parameter_constraints,
-        "teacher": [HasMethods(["predict"])],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
         "strategy": [STRATEGY_NAMES, BaseStrategy],
