@@ -12,13 +12,19 @@ from .._targets import SoftTargets, output_scale
 from .._validation import name_of
 from ._base import BaseStrategy
 from ._expand import ExpandStrategy
+from ._lightgbm import LightGBMStrategy
 from ._regress import RegressStrategy
+from ._skorch import SkorchStrategy
+from ._xgboost import XGBoostStrategy
 
 __all__ = [
     "BaseStrategy",
     "ExpandStrategy",
+    "LightGBMStrategy",
     "RegressStrategy",
+    "SkorchStrategy",
     "SoftTargets",
+    "XGBoostStrategy",
     "available_strategies",
     "output_scale",
     "register",
@@ -94,18 +100,13 @@ def resolve_strategy(strategy, student):
         ) from None
 
 
-register(RegressStrategy)
-register(ExpandStrategy)
-
-from ._skorch import SkorchStrategy  # noqa: E402
-
-__all__ += ["SkorchStrategy"]
-register(SkorchStrategy, first=True)
-
-from ._lightgbm import LightGBMStrategy  # noqa: E402
-from ._xgboost import XGBoostStrategy  # noqa: E402
-
-__all__ += ["LightGBMStrategy", "XGBoostStrategy"]
-
-register(XGBoostStrategy, first=True)
-register(LightGBMStrategy, first=True)
+# "auto" tries them in this order: the native framework strategies (each accepts only
+# its framework's classifiers), then any regressor, then any classifier.
+for _strategy in (
+    LightGBMStrategy,
+    XGBoostStrategy,
+    SkorchStrategy,
+    RegressStrategy,
+    ExpandStrategy,
+):
+    register(_strategy)
