@@ -136,8 +136,21 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         return _seeded(clone(self._student_or_default()), self.random_state, offset=0)
 
     def _check_X(self, X):
-        """Validate X at predict time: fitted, same features, finite where needed."""
+        """Validate X at predict time: fitted, same features, finite where needed.
+
+        A float ndarray of the right width skips the generic checks (the student
+        validates it again anyway): single-row latency is what students are for.
+        """
         check_is_fitted(self)
+        if (
+            isinstance(X, np.ndarray)
+            and X.ndim == 2
+            and X.dtype.kind == "f"
+            and X.shape[1] == self.n_features_in_
+            and not hasattr(self, "feature_names_in_")
+            and (self._allow_nan or np.isfinite(X).all())
+        ):
+            return X
         X = validate_X(X, estimator=self, allow_nan=self._allow_nan)
         return validate_data(self, X, reset=False, skip_check_array=True)
 
