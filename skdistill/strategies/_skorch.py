@@ -262,7 +262,6 @@ class SkorchStrategy(BaseStrategy):
 
     Examples
     --------
-    >>> import pytest; skorch = pytest.importorskip("skorch")
     >>> import torch
     >>> from skorch import NeuralNetClassifier
     >>> from sklearn.datasets import load_iris
