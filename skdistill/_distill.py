@@ -33,7 +33,7 @@ from ._compat import (
     routing_enabled,
     safe_tags,
 )
-from ._targets import SoftTargets
+from ._targets import SoftTargets, log_softmax
 from ._teacher import fitted_teacher, teacher_classes, teacher_logits, teacher_predict
 from ._validation import (
     check_nan_support,
@@ -468,8 +468,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         """
         X = self._check_X(X)
         logits = self.strategy_.decision_function(X)
-        logits = logits - logits.max(axis=1, keepdims=True)
-        return logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+        return log_softmax(logits)
 
     @available_if(_strategy_has("decision_function"))
     def decision_function(self, X):

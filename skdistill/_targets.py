@@ -11,10 +11,10 @@ import numpy as np
 
 __all__ = [
     "SoftTargets",
+    "binary_logits",
     "blend",
     "log_clip",
     "one_hot",
-    "sharpen",
     "softmax",
     "soften",
 ]
@@ -41,6 +41,12 @@ def log_softmax(logits):
     z = np.asarray(logits, dtype=np.float64)
     z = z - z.max(axis=1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def binary_logits(margin):
+    """Two centred logit columns ``[-m/2, m/2]`` from one binary margin (log-odds)."""
+    margin = np.asarray(margin, dtype=np.float64).reshape(-1)
+    return np.column_stack([-margin / 2, margin / 2])
 
 
 def log_clip(proba, floor=PROBA_FLOOR):
@@ -147,18 +153,6 @@ def output_scale(targets):
     bound = np.log(10 * max(targets.temperature, 1 / targets.temperature))
     result = minimize_scalar(cross_entropy, bounds=(-bound, bound), method="bounded")
     return float(np.exp(result.x))
-
-
-def sharpen(proba, temperature):
-    """Undo a temperature: ``softmax(temperature * log(proba))``.
-
-    A student trained to reproduce probabilities at temperature ``T`` is used at
-    ``T = 1`` (Hinton et al., 2015), which raises its probabilities to the power ``T``
-    and renormalises. ``temperature == 1`` returns ``proba`` unchanged.
-    """
-    if temperature == 1:
-        return np.asarray(proba, dtype=np.float64)
-    return softmax(temperature * log_clip(proba))
 
 
 @dataclass(frozen=True, eq=False)

@@ -13,8 +13,8 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils.validation import has_fit_parameter
 
-from ._targets import log_clip
-from ._validation import _is_frozen, check_teacher, is_fitted, name_of
+from ._targets import binary_logits, log_clip
+from ._validation import check_teacher, is_fitted, is_frozen, name_of
 from .exceptions import DistillationWarning
 
 __all__ = ["fitted_teacher", "teacher_classes", "teacher_logits", "teacher_predict"]
@@ -22,7 +22,7 @@ __all__ = ["fitted_teacher", "teacher_classes", "teacher_logits", "teacher_predi
 
 def _unwrapped(teacher):
     """The estimator inside a ``FrozenEstimator``, or the teacher itself."""
-    return teacher.estimator if _is_frozen(teacher) else teacher
+    return teacher.estimator if is_frozen(teacher) else teacher
 
 
 def _framework(teacher):
@@ -43,7 +43,7 @@ def fitted_teacher(teacher, X, y, *, fit_teacher, sample_weight=None, task, seed
         raise _not_fitted(teacher)
     if fitted and fit_teacher is not True:
         return teacher
-    if _is_frozen(teacher):
+    if is_frozen(teacher):
         raise ValueError(
             f"fit_teacher=True but the teacher {name_of(teacher)} is frozen and cannot "
             "be refitted. Pass the unfrozen estimator to refit it inside fit, or "
@@ -142,8 +142,7 @@ def teacher_logits(teacher, X, response_method="auto"):
     logits = np.asarray(raw, dtype=np.float64)
 
     if logits.ndim == 1 or (logits.ndim == 2 and logits.shape[1] == 1 and n_classes == 2):
-        margin = logits.reshape(-1)
-        logits = np.column_stack([-margin / 2, margin / 2])
+        logits = binary_logits(logits)
     if logits.ndim != 2 or logits.shape[1] != n_classes:
         raise ValueError(
             f"The teacher {name}'s {method} returned shape {np.shape(raw)}, which does "

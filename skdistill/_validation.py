@@ -20,6 +20,7 @@ __all__ = [
     "check_teacher_features",
     "encode_labels",
     "is_fitted",
+    "is_frozen",
     "name_of",
     "validate_X",
     "validate_y",
@@ -28,12 +29,12 @@ __all__ = [
 
 def name_of(estimator):
     """Class name of an estimator, looking through ``FrozenEstimator``."""
-    if _is_frozen(estimator):
+    if is_frozen(estimator):
         return f"FrozenEstimator({type(estimator.estimator).__name__})"
     return type(estimator).__name__
 
 
-def _is_frozen(estimator):
+def is_frozen(estimator):
     """Whether ``estimator`` is a :class:`sklearn.frozen.FrozenEstimator`."""
     from sklearn.frozen import FrozenEstimator
 

@@ -17,7 +17,17 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._compat import Interval, StrOptions, optional_import, safe_indexing, safe_tags
-from .._targets import UNLABELED, blend, log_clip, one_hot, output_scale, soften, softmax
+from .._targets import (
+    UNLABELED,
+    binary_logits,
+    blend,
+    log_clip,
+    log_softmax,
+    one_hot,
+    output_scale,
+    soften,
+    softmax,
+)
 from .._validation import name_of
 from ._base import BaseStrategy
 
@@ -111,9 +121,7 @@ class _DistillationLoss:
                 z = np.column_stack([np.zeros_like(f), f]) / t
             else:
                 z = f / t
-            log_p = z - z.max(axis=1, keepdims=True)
-            log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
-            total += a * t**2 * -(target * log_p).sum(axis=1)
+            total += a * t**2 * -(target * log_softmax(z)).sum(axis=1)
         if weight is None or not len(weight):
             return float(total.mean())
         return float(np.average(total, weights=weight))
@@ -365,7 +373,7 @@ class _NativeBoostingStrategy(BaseStrategy):
     def decision_function(self, X):
         margins = np.asarray(self._raw_margins(X), dtype=np.float64)
         if margins.ndim == 1:
-            margins = np.column_stack([-margins / 2, margins / 2])
+            margins = binary_logits(margins)
         logits = np.empty_like(margins)
         logits[:, self.columns_] = margins
         return logits

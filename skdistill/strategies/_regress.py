@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.multioutput import MultiOutputRegressor
 
 from .._compat import StrOptions, safe_tags
-from .._targets import log_clip, output_scale, softmax
+from .._targets import binary_logits, log_clip, output_scale, softmax
 from .._validation import name_of
 from ._base import BaseStrategy, fit_weighted
 
@@ -99,7 +99,7 @@ class RegressStrategy(BaseStrategy):
         if n_classes == 2:
             out = out.reshape(-1)
             if self.target == "logit":
-                return np.column_stack([-out / 2, out / 2])
+                return binary_logits(out)
             out = np.column_stack([1 - out, out])
         if out.ndim != 2 or out.shape[1] != n_classes:
             raise ValueError(
