@@ -40,6 +40,15 @@ _EXTRA_OF = {
     "torch": "torch",
     "skorch": "torch",
     "matplotlib": "plot",
+    "pandas": "pandas",
+    "tqdm": "progress",
+    "skops": "persist",
+    "onnx": "onnx",
+    "onnxruntime": "onnx",
+    "skl2onnx": "onnx",
+    "onnxmltools": "onnx",
+    "treelite": "compile",
+    "tl2cgen": "compile",
 }
 
 
