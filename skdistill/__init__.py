@@ -5,6 +5,7 @@ teacher's temperature-softened outputs blended with the true labels.
 """
 
 from ._distill import DistilledClassifier, DistilledRegressor
+from ._targets import UNLABELED
 from .exceptions import DistillationWarning
 
 __version__ = "0.1.0.dev0"
@@ -13,5 +14,6 @@ __all__ = [
     "DistilledClassifier",
     "DistilledRegressor",
     "DistillationWarning",
+    "UNLABELED",
     "__version__",
 ]
