@@ -6,9 +6,10 @@ fits the student on them, and the fitted student answers every prediction.
 """
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -20,7 +21,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._compat import (
     HasMethods,
@@ -31,10 +32,20 @@ from ._compat import (
     process_routing,
     raise_for_params,
     routing_enabled,
+    safe_indexing,
     safe_tags,
 )
-from ._targets import SoftTargets, log_softmax
-from ._teacher import fitted_teacher, teacher_classes, teacher_logits, teacher_predict
+from ._ensemble import TeacherEnsemble, check_teacher_list
+from ._rows import concat_rows, labeled_mask, resolve_student_features, student_view
+from ._targets import UNLABELED, SoftTargets, binary_logits, log_softmax
+from ._teacher import (
+    cached_teacher_logits,
+    fitted_teacher,
+    out_of_fold_logits,
+    teacher_classes,
+    teacher_predict,
+)
+from ._teacher import teacher_logits as _teacher_logits
 from ._validation import (
     check_nan_support,
     check_teacher_features,
@@ -81,9 +92,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         mechanism of :class:`sklearn.frozen.FrozenEstimator`.
         """
         params = self.get_params(deep=False)
-        teacher = params.pop("teacher")
-        if not is_fitted(teacher):
-            teacher = clone(teacher)
+        teacher = _clone_teacher(params.pop("teacher"))
         params = {key: clone(value, safe=False) for key, value in params.items()}
         return type(self)(teacher=teacher, **params)
 
@@ -102,7 +111,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         """
         nested = sorted(key for key in params if key.startswith("teacher__"))
         teacher = params.get("teacher", getattr(self, "teacher", None))
-        if nested and is_fitted(teacher):
+        if nested and _teacher_is_fitted(teacher):
             raise ValueError(
                 f"Cannot set {nested} on the fitted teacher {name_of(teacher)}: it is "
                 "used as is and would be changed in place. To tune the teacher, pass an "
@@ -154,7 +163,14 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         X = validate_X(X, estimator=self, allow_nan=self._allow_nan)
         return validate_data(self, X, reset=False, skip_check_array=True)
 
-    def _fitted_teacher(self, X, y, sample_weight):
+    def _fitted_teacher(self, X, y, sample_weight, labeled=None):
+        """The fitted teacher: the user's, or clone(s) fitted on the labeled rows."""
+        if labeled is not None and not labeled.all():
+            rows = np.flatnonzero(labeled)
+            X, y = safe_indexing(X, rows), y[rows]
+            sample_weight = None if sample_weight is None else sample_weight[rows]
+        if isinstance(self.teacher, list):
+            return self._fitted_ensemble(X, y, sample_weight)
         teacher = fitted_teacher(
             self.teacher,
             X,
@@ -167,14 +183,20 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         check_teacher_features(teacher, X)
         return teacher
 
+    def _teacher_fits_inside(self):
+        """Whether fit fits the teacher (a clone) rather than using it as is."""
+        if isinstance(self.teacher, str):
+            return False
+        return self.fit_teacher is True or not _teacher_is_fitted(self.teacher)
+
     # -- sklearn protocol ---------------------------------------------------------------
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        teacher_tags = safe_tags(self.teacher).input_tags
-        student_tags = safe_tags(self._student_or_default()).input_tags
-        tags.input_tags.sparse = teacher_tags.sparse and student_tags.sparse
-        tags.input_tags.allow_nan = teacher_tags.allow_nan and student_tags.allow_nan
+        models = [self._student_or_default(), *_teacher_models(self.teacher)]
+        input_tags = [safe_tags(model).input_tags for model in models]
+        tags.input_tags.sparse = all(t.sparse for t in input_tags)
+        tags.input_tags.allow_nan = all(t.allow_nan for t in input_tags)
         return tags
 
     def get_metadata_routing(self):
@@ -185,9 +207,13 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         routing : MetadataRouter
             The routing information.
         """
-        return MetadataRouter(owner=self).add(
-            student=self._student_or_default(),
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                student=self._student_or_default(),
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
         )
 
 
@@ -210,6 +236,32 @@ def _seeded(estimator, random_state, *, offset):
     if seeds:
         estimator.set_params(**seeds)
     return estimator
+
+
+def _teacher_models(teacher):
+    """The teacher estimators behind the ``teacher`` parameter (none if precomputed)."""
+    if isinstance(teacher, str):
+        return []
+    if isinstance(teacher, list):
+        pairs = [item for item in teacher if isinstance(item, tuple) and len(item) == 2]
+        return [model for _, model in pairs if hasattr(model, "fit")]
+    return [teacher]
+
+
+def _teacher_is_fitted(teacher):
+    models = _teacher_models(teacher)
+    return bool(models) and all(is_fitted(model) for model in models)
+
+
+def _clone_teacher(teacher):
+    """Clone unfitted teachers; keep fitted ones (and "precomputed") by reference."""
+    if isinstance(teacher, str):
+        return teacher
+    if isinstance(teacher, list):
+        if not all(isinstance(item, tuple) and len(item) == 2 for item in teacher):
+            return list(teacher)  # invalid; fit says why
+        return [(name, _clone_teacher(model)) for name, model in teacher]
+    return teacher if is_fitted(teacher) else clone(teacher)
 
 
 def _strategy_has(method):
@@ -345,9 +397,24 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
 
     _parameter_constraints = {
         **_BaseDistiller._parameter_constraints,
+        "teacher": [HasMethods(["predict"]), list, StrOptions({"precomputed"})],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
         "strategy": [STRATEGY_NAMES, BaseStrategy],
+        "teacher_weights": ["array-like", None],
+        "teacher_averaging": [StrOptions({"logit", "proba"})],
+        "unlabeled_label": [Integral, str, None],
+        "transfer_set": [str, HasMethods(["sample"]), callable, None],
+        "transfer_size": [Interval(Real, 0, None, closed="left")],
+        "transfer_weight": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"balanced"}),
+        ],
+        "student_features": ["array-like", None],
+        "teacher_cv": ["cv_object", None],
+        "memory": [None, str, HasMethods(["cache"])],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -360,6 +427,17 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         response_method="auto",
         strategy="auto",
         fit_teacher="auto",
+        teacher_weights=None,
+        teacher_averaging="logit",
+        unlabeled_label=UNLABELED,
+        transfer_set=None,
+        transfer_size=1.0,
+        transfer_weight=1.0,
+        student_features=None,
+        teacher_cv=None,
+        memory=None,
+        n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.teacher = teacher
@@ -369,10 +447,21 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.response_method = response_method
         self.strategy = strategy
         self.fit_teacher = fit_teacher
+        self.teacher_weights = teacher_weights
+        self.teacher_averaging = teacher_averaging
+        self.unlabeled_label = unlabeled_label
+        self.transfer_set = transfer_set
+        self.transfer_size = transfer_size
+        self.transfer_weight = transfer_weight
+        self.student_features = student_features
+        self.teacher_cv = teacher_cv
+        self.memory = memory
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     @fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_weight=None, **fit_params):
+    def fit(self, X, y, sample_weight=None, teacher_logits=None, **fit_params):
         """Fit the student on the teacher's soft targets blended with ``y``.
 
         Parameters
@@ -380,9 +469,16 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
             Training rows, passed unchanged to the teacher and the student.
         y : array-like of shape (n_samples,)
-            Labels; each must be one of the teacher's classes.
+            Labels; each must be one of the teacher's classes, or ``unlabeled_label``
+            for a row without one.
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, multiplied into the student's targets.
+        teacher_logits : array-like of shape (n_samples, n_classes), default=None
+            The teacher's logits for ``X``, precomputed with
+            :func:`~skdistill.compute_teacher_logits`: the teacher is then not asked
+            again. Sample-aligned, so ``GridSearchCV`` slices it per fold (with
+            metadata routing enabled, request it with
+            ``set_fit_request(teacher_logits=True)``).
         **fit_params : dict
             Metadata routed to the student's ``fit``; only with
             ``sklearn.set_config(enable_metadata_routing=True)``.
@@ -394,22 +490,36 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         """
         X, y, sample_weight, routed = self._validate_input(X, y, sample_weight, fit_params)
         student = self._make_student()
-        check_nan_support(X, teacher=self.teacher, student=student)
-        teacher = self._fitted_teacher(X, y, sample_weight)
-        classes = teacher_classes(teacher)
-        logits, response_method = teacher_logits(teacher, X, self.response_method)
+        for model in _teacher_models(self.teacher) or [None]:
+            check_nan_support(X, teacher=model, student=student)
+        teacher, classes, labeled = self._teacher_and_labels(X, y, sample_weight)
+        y_index = np.full(len(y), UNLABELED, dtype=np.intp)
+        y_index[labeled] = encode_labels(y[labeled], classes, teacher=teacher)
+        logits, response_method = self._real_row_logits(
+            teacher, classes, X, y, labeled, sample_weight, teacher_logits
+        )
+        X, y_index, logits, sample_weight = self._add_transfer_rows(
+            teacher, X, y, labeled, y_index, logits, sample_weight
+        )
         targets = SoftTargets(
             logits,
-            y_index=encode_labels(y, classes, teacher=teacher),
+            y_index=y_index,
             classes=classes,
             temperature=float(self.temperature),
             alpha=float(self.alpha),
         )
         _warn_if_one_hot(targets)
+        self.student_features_ = resolve_student_features(self.student_features, X)
         strategy = _seeded(
             resolve_strategy(self.strategy, student), self.random_state, offset=2
         )
-        strategy.fit(student, X, targets, sample_weight=sample_weight, **routed.student.fit)
+        strategy.fit(
+            student,
+            student_view(X, self.student_features_),
+            targets,
+            sample_weight=sample_weight,
+            **routed.student.fit,
+        )
 
         self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
         self.teacher_ = teacher
@@ -417,7 +527,133 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.strategy_ = strategy
         self.student_ = strategy.student_
         self.classes_ = classes
+        self.n_unlabeled_ = int(np.sum(~labeled))
+        self.n_transfer_ = len(y_index) - len(labeled)
         return self
+
+    # -- pieces of fit ------------------------------------------------------------------
+
+    def _teacher_and_labels(self, X, y, sample_weight):
+        """The fitted teacher (None if precomputed), the classes and the labeled mask."""
+        if isinstance(self.teacher, list):
+            check_teacher_list(self.teacher, self.teacher_weights)
+        if self.teacher == "precomputed":
+            labeled = labeled_mask(y, self.unlabeled_label)
+            classes = np.unique(y[labeled])
+            if len(classes) == 0:
+                raise ValueError(
+                    "teacher='precomputed' takes the classes from the labeled rows of y, "
+                    "but every row is unlabeled. Pass the teacher itself."
+                )
+            return None, classes, labeled
+        if self._teacher_fits_inside():
+            labeled = labeled_mask(y, self.unlabeled_label)
+            _check_two_classes(y[labeled], n_unlabeled=int(np.sum(~labeled)))
+            teacher = self._fitted_teacher(X, y, sample_weight, labeled)
+            return teacher, teacher_classes(teacher), labeled
+        teacher = self._fitted_teacher(X, y, sample_weight)
+        classes = teacher_classes(teacher)
+        return teacher, classes, labeled_mask(y, self.unlabeled_label, classes)
+
+    def _fitted_ensemble(self, X, y, sample_weight):
+        names, models, _ = check_teacher_list(self.teacher, self.teacher_weights)
+        fitted = []
+        for i, (name, model) in enumerate(zip(names, models, strict=True)):
+            teacher = fitted_teacher(
+                model,
+                X,
+                y,
+                fit_teacher=self.fit_teacher,
+                seed=lambda est, i=i: _seeded(est, self.random_state, offset=10 + i),
+                sample_weight=sample_weight,
+                task=self._task,
+            )
+            check_teacher_features(teacher, X)
+            fitted.append((name, teacher))
+        return TeacherEnsemble(
+            fitted,
+            weights=self.teacher_weights,
+            averaging=self.teacher_averaging,
+            response_method=self.response_method,
+        )
+
+    def _logits_of(self, teacher, X):
+        """The teacher's logits for X: cached, batched, in parallel as configured."""
+        method = "auto" if isinstance(teacher, TeacherEnsemble) else self.response_method
+        if self.memory is not None:
+            return cached_teacher_logits(check_memory(self.memory), teacher, X, method)
+        return _teacher_logits(teacher, X, method, n_jobs=self.n_jobs, verbose=self.verbose)
+
+    def _real_row_logits(self, teacher, classes, X, y, labeled, sample_weight, precomputed):
+        """Logits of the training rows: precomputed, out-of-fold or from the teacher."""
+        if precomputed is not None:
+            return _check_precomputed(precomputed, X, classes), "precomputed"
+        if teacher is None:
+            raise ValueError(
+                "teacher='precomputed' but fit got no teacher_logits. Compute them "
+                "once with skdistill.compute_teacher_logits(teacher, X) and pass "
+                "fit(X, y, teacher_logits=logits)."
+            )
+        logits, method = self._logits_of(teacher, X)
+        if self.teacher_cv is None:
+            return logits, method
+        if not self._teacher_fits_inside() or isinstance(self.teacher, list):
+            raise ValueError(
+                "teacher_cv cross-fits a teacher that fit trains itself, but the teacher "
+                f"{name_of(teacher)} is used as is (fitted). Pass an unfitted teacher, "
+                "or fit_teacher=True, to use teacher_cv; or leave teacher_cv=None."
+            )
+        rows = np.flatnonzero(labeled)
+        logits[rows] = out_of_fold_logits(
+            self.teacher,
+            safe_indexing(X, rows),
+            y[rows],
+            classes=classes,
+            cv=self.teacher_cv,
+            response_method=method,
+            sample_weight=None if sample_weight is None else sample_weight[rows],
+            seed=lambda est: _seeded(est, self.random_state, offset=1),
+        )
+        return logits, method
+
+    def _add_transfer_rows(self, teacher, X, y, labeled, y_index, logits, sample_weight):
+        """Append rows generated by ``transfer_set`` and labeled by the teacher alone."""
+        if self.transfer_set is None:
+            return X, y_index, logits, sample_weight
+        from .transfer import resolve_transfer_set, transfer_count
+
+        sampler = resolve_transfer_set(self.transfer_set)
+        n_new = transfer_count(self.transfer_size, len(y))
+        if n_new == 0:
+            return X, y_index, logits, sample_weight
+        if teacher is None:
+            raise ValueError(
+                "transfer_set needs the teacher to label the new rows, but "
+                "teacher='precomputed'. Pass the teacher itself."
+            )
+        if sparse.issparse(X):
+            raise TypeError(
+                "transfer_set does not generate sparse rows. Densify X (X.toarray()) or "
+                "leave transfer_set=None."
+            )
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        y_sampler = np.where(labeled, y_index, UNLABELED)
+        X_new = sampler.sample(X, n_new, random_state=seed + 3, y=y_sampler)
+        new_logits, _ = self._logits_of(teacher, X_new)
+        if self.transfer_weight == "balanced":
+            weight = len(y_index) / n_new
+        else:
+            weight = float(self.transfer_weight)
+        if sample_weight is None:
+            sample_weight = np.ones(len(y_index))
+        return (
+            concat_rows(X, X_new),
+            np.concatenate([y_index, np.full(n_new, UNLABELED, dtype=np.intp)]),
+            np.concatenate([logits, new_logits]),
+            np.concatenate([sample_weight, np.full(n_new, weight)]),
+        )
+
+    # -- prediction ---------------------------------------------------------------------
 
     def predict(self, X):
         """Predict class labels with the student.
@@ -432,7 +668,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, from ``classes_``.
         """
-        X = self._check_X(X)
+        X = student_view(self._check_X(X), self.student_features_)
         return self.strategy_.predict(X)
 
     @available_if(_strategy_has("predict_proba"))
@@ -449,7 +685,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities at temperature 1.
         """
-        X = self._check_X(X)
+        X = student_view(self._check_X(X), self.student_features_)
         return self.strategy_.predict_proba(X)
 
     @available_if(_strategy_has("predict_proba"))
@@ -466,7 +702,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities.
         """
-        X = self._check_X(X)
+        X = student_view(self._check_X(X), self.student_features_)
         logits = self.strategy_.decision_function(X)
         return log_softmax(logits)
 
@@ -484,11 +720,47 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Logits at temperature 1 (``log p`` up to a per-row constant).
         """
-        X = self._check_X(X)
+        X = student_view(self._check_X(X), self.student_features_)
         logits = self.strategy_.decision_function(X)
         if logits.shape[1] == 2:
             return logits[:, 1] - logits[:, 0]
         return logits
+
+
+def _check_two_classes(y, *, n_unlabeled):
+    """A teacher fitted inside fit needs labeled rows of two classes at least."""
+    labels = np.unique(y)
+    if len(labels) >= 2:
+        return
+    found = f"only one class ({labels[0]!r})" if len(labels) else "no labeled rows"
+    unlabeled = (
+        f" besides {n_unlabeled} unlabeled row(s) (y == unlabeled_label)"
+        if n_unlabeled
+        else ""
+    )
+    raise ValueError(
+        f"y contains {found}{unlabeled}; the teacher is fitted inside fit and needs "
+        "labels of at least two classes. Check the target column, or the split that "
+        "produced this fold; if the unlabeled marker is a real class, set "
+        "unlabeled_label=None."
+    )
+
+
+def _check_precomputed(logits, X, classes):
+    """Check ``teacher_logits`` given to fit: one row per sample, one column per class."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if logits.ndim == 1 and len(classes) == 2:
+        logits = binary_logits(logits)
+    n_samples = X.shape[0]
+    if logits.shape != (n_samples, len(classes)):
+        raise ValueError(
+            f"teacher_logits has shape {logits.shape} but X has {n_samples} rows and the "
+            f"teacher {len(classes)} classes {classes.tolist()!r}; pass "
+            "compute_teacher_logits(teacher, X) for these rows (sliced like X)."
+        )
+    if not np.all(np.isfinite(logits)):
+        raise ValueError("teacher_logits contains NaN or infinite values.")
+    return logits
 
 
 def _warn_if_one_hot(targets):

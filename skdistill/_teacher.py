@@ -7,17 +7,33 @@ logits are ``log(clip(predict_proba))``, which equal the margins up to a per-row
 constant for softmax models and stay finite for random forests' zero probabilities.
 """
 
+import sys
 import warnings
+import weakref
 
+import joblib
 import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
-from sklearn.utils.validation import has_fit_parameter
+from sklearn.utils import gen_batches
+from sklearn.utils.validation import _num_samples, has_fit_parameter
 
+from ._compat import safe_indexing
 from ._targets import binary_logits, log_clip
 from ._validation import check_teacher, is_fitted, is_frozen, name_of
 from .exceptions import DistillationWarning
 
-__all__ = ["fitted_teacher", "teacher_classes", "teacher_logits", "teacher_predict"]
+__all__ = [
+    "cached_teacher_logits",
+    "compute_teacher_logits",
+    "fitted_teacher",
+    "out_of_fold_logits",
+    "resolve_response_method",
+    "teacher_classes",
+    "teacher_logits",
+    "teacher_fingerprint",
+    "teacher_predict",
+]
 
 
 def _unwrapped(teacher):
@@ -66,6 +82,41 @@ def fitted_teacher(teacher, X, y, *, fit_teacher, sample_weight=None, task, seed
     return teacher.fit(X, y)
 
 
+def out_of_fold_logits(
+    teacher, X, y, *, classes, cv, response_method, sample_weight=None, seed=None
+):
+    """Cross-fitted logits: each row scored by a teacher fitted without it.
+
+    ``teacher`` is the unfitted template; ``cv`` anything ``check_cv`` takes. Each fold's
+    clone must see every class, so that its logit columns match ``classes`` (those of
+    the teacher fitted on all rows).
+    """
+    from sklearn.model_selection import check_cv
+
+    splitter = check_cv(cv, y, classifier=True)
+    logits = np.empty((_num_samples(X), len(classes)))
+    for train, test in splitter.split(X, y):
+        weights = None if sample_weight is None else sample_weight[train]
+        fold = fitted_teacher(
+            teacher,
+            safe_indexing(X, train),
+            y[train],
+            fit_teacher=True,
+            sample_weight=weights,
+            task="classification",
+            seed=seed,
+        )
+        if not np.array_equal(teacher_classes(fold), classes):
+            missing = sorted(set(classes.tolist()) - set(teacher_classes(fold).tolist()))
+            raise ValueError(
+                f"A teacher_cv fold has no training rows of class(es) {missing[:5]}, so "
+                "its teacher cannot score them. Use fewer folds (teacher_cv=3) or a "
+                "stratified splitter, or more labeled rows of the rare classes."
+            )
+        logits[test] = teacher_logits(fold, safe_indexing(X, test), response_method)[0]
+    return logits
+
+
 def _not_fitted(teacher):
     from sklearn.exceptions import NotFittedError
 
@@ -87,23 +138,9 @@ def teacher_classes(teacher):
     return np.asarray(classes)
 
 
-def teacher_logits(teacher, X, response_method="auto"):
-    """Logits of a fitted classifier, one column per class in ``teacher.classes_``.
-
-    Parameters
-    ----------
-    teacher : fitted classifier
-    X : array-like of shape (n_samples, n_features)
-    response_method : {"auto", "decision_function", "predict_proba"}, default="auto"
-        ``"auto"`` uses margins where the teacher has them (LightGBM raw scores,
-        XGBoost output margins, ``decision_function``), else clipped log-probabilities.
-
-    Returns
-    -------
-    logits : ndarray of shape (n_samples, n_classes)
-    method : str
-        The response method used.
-    """
+def resolve_response_method(teacher, response_method="auto"):
+    """The teacher output that gives the logits: a method name, or LightGBM's
+    ``"raw_score"`` / XGBoost's ``"output_margin"`` variants of ``predict``."""
     name = name_of(teacher)
     n_classes = len(teacher_classes(teacher))
     method = response_method
@@ -130,7 +167,13 @@ def teacher_logits(teacher, X, response_method="auto"):
             "decision_function_shape='ovr' on it, or use "
             "response_method='predict_proba'."
         )
+    return method
 
+
+def _raw_logits(teacher, X, method):
+    """Logits of one batch of rows, checked; ``method`` already resolved."""
+    name = name_of(teacher)
+    n_classes = len(teacher_classes(teacher))
     if method == "raw_score":
         raw = teacher.predict(X, raw_score=True)
     elif method == "output_margin":
@@ -155,7 +198,171 @@ def teacher_logits(teacher, X, response_method="auto"):
             "row(s). Check X for values the teacher was not trained on, or use "
             "response_method='predict_proba'."
         )
-    return logits, method
+    return logits
+
+
+#: Rows per teacher call when labeling: bounds the memory of large transfer sets.
+DEFAULT_BATCH_SIZE = 65_536
+
+
+def teacher_logits(
+    teacher, X, response_method="auto", *, batch_size=None, n_jobs=None, verbose=0
+):
+    """Logits of a fitted classifier, one column per class in ``teacher.classes_``.
+
+    Rows are labeled in batches of ``batch_size`` (bounded memory), optionally in
+    parallel and with a progress bar.
+
+    Parameters
+    ----------
+    teacher : fitted classifier
+    X : array-like of shape (n_samples, n_features)
+    response_method : {"auto", "decision_function", "predict_proba"}, default="auto"
+        ``"auto"`` uses margins where the teacher has them (LightGBM raw scores,
+        XGBoost output margins, ``decision_function``), else clipped log-probabilities.
+    batch_size : int, default=None
+        Rows per teacher call; None means ``DEFAULT_BATCH_SIZE``.
+    n_jobs : int, default=None
+        Batches labeled in parallel by joblib; None means 1.
+    verbose : int, default=0
+        Above 0, a progress bar over batches (tqdm when installed).
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes)
+    method : str
+        The response method used.
+    """
+    method = resolve_response_method(teacher, response_method)
+    n_samples = _num_samples(X)
+    batch_size = batch_size or DEFAULT_BATCH_SIZE
+    workers = effective_n_jobs(n_jobs)
+    if workers > 1:  # at least one batch per worker
+        batch_size = min(batch_size, -(-n_samples // workers))
+    batches = list(gen_batches(n_samples, max(batch_size, 1)))
+    if len(batches) <= 1 and not verbose:
+        return _raw_logits(teacher, X, method), method
+    parts = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_raw_logits)(teacher, safe_indexing(X, batch), method) for batch in batches
+    )
+    parts = list(_progress(parts, total=len(batches), verbose=verbose, what="teacher"))
+    return np.concatenate(parts), method
+
+
+def compute_teacher_logits(
+    teacher, X, *, response_method="auto", batch_size=None, n_jobs=None, verbose=0
+):
+    """The teacher's logits for ``X``, to pass to ``fit`` as ``teacher_logits``.
+
+    Computing them once and passing them to ``DistilledClassifier.fit`` (the
+    "precomputed" idiom of scikit-learn) spares the teacher's predictions in every
+    candidate of a grid search: ``GridSearchCV`` slices them per fold like ``X``.
+    With ``teacher="precomputed"`` the teacher is not even shipped to the workers.
+
+    Parameters
+    ----------
+    teacher : fitted classifier
+        The teacher; its ``classes_`` give the column order.
+    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+        Rows to score.
+    response_method : {"auto", "decision_function", "predict_proba"}, default="auto"
+        The teacher output taken as logits, as in ``DistilledClassifier``.
+    batch_size : int, default=None
+        Rows per teacher call (bounded memory); None means 65536.
+    n_jobs : int, default=None
+        Batches scored in parallel by joblib; None means 1.
+    verbose : int, default=0
+        Above 0, a progress bar (tqdm when installed).
+
+    Returns
+    -------
+    logits : ndarray of shape (n_samples, n_classes)
+        One column per class of ``teacher.classes_``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from skdistill import DistilledClassifier, compute_teacher_logits
+    >>> X, y = load_iris(return_X_y=True)
+    >>> teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> logits = compute_teacher_logits(teacher, X)
+    >>> logits.shape
+    (150, 3)
+    >>> model = DistilledClassifier("precomputed", DecisionTreeClassifier(max_depth=2))
+    >>> model.fit(X, y, teacher_logits=logits).classes_
+    array([0, 1, 2])
+    """
+    check_teacher(teacher, task="classification")
+    if not is_fitted(teacher):
+        raise _not_fitted(teacher)
+    return teacher_logits(
+        teacher, X, response_method, batch_size=batch_size, n_jobs=n_jobs, verbose=verbose
+    )[0]
+
+
+# -- cache across fits (GridSearchCV candidates ask the teacher the same question) ----
+
+#: joblib hash of each teacher object, with the identity of its attribute values when
+#: it was hashed: refitting the object replaces those values and so the hash.
+_FINGERPRINTS = weakref.WeakKeyDictionary()
+
+
+def teacher_fingerprint(teacher):
+    """A hash of the fitted teacher, computed once per object and state.
+
+    Hashing a large ensemble takes about as long as one prediction, so it is done
+    once per teacher object: the hash is reused while the object's attributes are
+    the same objects (a refit replaces them). Changing a fitted attribute's values in
+    place is not detected.
+    """
+    state = tuple((key, id(value)) for key, value in sorted(vars(teacher).items()))
+    try:
+        cached_state, digest = _FINGERPRINTS[teacher]
+    except (KeyError, TypeError):
+        cached_state = digest = None
+    if cached_state != state:
+        digest = joblib.hash(teacher)
+        try:
+            _FINGERPRINTS[teacher] = (state, digest)
+        except TypeError:
+            pass  # not weak-referenceable: hashed every time
+    return digest
+
+
+def _logits_of(fingerprint, X, response_method, *, teacher):
+    """The cached function: keyed by the teacher's fingerprint, rows and method."""
+    return teacher_logits(teacher, X, response_method)
+
+
+def cached_teacher_logits(memory, teacher, X, response_method="auto"):
+    """:func:`teacher_logits` through a ``joblib.Memory`` cache.
+
+    The key is the teacher's fingerprint (:func:`teacher_fingerprint`), a hash of the
+    rows ``X`` and the response method, so every candidate of a grid search over
+    ``temperature`` and ``alpha`` on the same fold asks the teacher once, also across
+    worker processes sharing the cache folder.
+    """
+    cached = memory.cache(_logits_of, ignore=["teacher"])
+    return cached(teacher_fingerprint(teacher), X, response_method, teacher=teacher)
+
+
+def _progress(iterable, *, total, verbose, what):
+    """``iterable`` with a progress bar when ``verbose`` (tqdm, or plain lines)."""
+    if not verbose:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _plain_progress(iterable, total=total, what=what)
+    return tqdm(iterable, total=total, desc=f"skdistill: {what}", unit="batch")
+
+
+def _plain_progress(iterable, *, total, what):
+    for i, item in enumerate(iterable, start=1):
+        print(f"skdistill: {what} batch {i}/{total}", file=sys.stderr, flush=True)
+        yield item
 
 
 def teacher_predict(teacher, X):

@@ -162,7 +162,7 @@ def check_nan_support(X, *, teacher, student):
     if not np.isnan(values).any():
         return
     for role, model in (("teacher", teacher), ("student", student)):
-        if not safe_tags(model).input_tags.allow_nan:
+        if model is not None and not safe_tags(model).input_tags.allow_nan:
             raise ValueError(
                 f"Input X contains NaN, which the {role} {name_of(model)} cannot "
                 "handle. Put an imputer in front of it, e.g. "
@@ -180,13 +180,6 @@ def validate_y(y, X, *, task):
         if len(y) != X.shape[0]:
             raise ValueError(
                 f"X has {X.shape[0]} rows but y has {len(y)}; they must be sample-aligned."
-            )
-        labels = np.unique(y)
-        if len(labels) < 2:
-            raise ValueError(
-                f"y contains only one class ({labels[0]!r}); distillation needs labels "
-                "of at least two classes. Check the target column, or the split that "
-                "produced this fold."
             )
         return y
     y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")

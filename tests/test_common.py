@@ -16,7 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdistill import DistilledClassifier, DistilledRegressor
+from skdistill import BornAgainClassifier, DistilledClassifier, DistilledRegressor
 from skdistill.strategies import ExpandStrategy, RegressStrategy
 
 # A tree student splits on exact values, so the last-bit differences between a teacher
@@ -47,10 +47,38 @@ ESTIMATORS = [
     ),
     DistilledRegressor(Ridge(), DecisionTreeRegressor(max_depth=3)),
     DistilledRegressor(RandomForestRegressor(n_estimators=5), Ridge(), alpha=0.3),
+    BornAgainClassifier(DecisionTreeClassifier(max_depth=3), n_generations=2),
+    BornAgainClassifier(
+        make_pipeline(StandardScaler(), LogisticRegression()),
+        n_generations=1,
+        temperature=2.0,
+        teacher=RandomForestClassifier(n_estimators=5),
+    ),
 ]
 
 
+# -1 is the unlabeled marker of y (SelfTrainingClassifier's convention, which
+# scikit-learn exempts from this check by name); unlabeled_label=None makes it a label.
+_MARKER_XFAIL = {
+    "check_classifiers_classes": "labels [-1, 1]: -1 marks unlabeled rows by default",
+}
+
+
 def _expected_failures(estimator):
+    if isinstance(estimator, DistilledClassifier):
+        return {**_MARKER_XFAIL, **_student_failures(estimator)}
+    return _student_failures(estimator)
+
+
+def _student_failures(estimator):
+    if isinstance(estimator, BornAgainClassifier):
+        # The validation split draws rows: a row repeated twice can land on both sides,
+        # a row of weight 2 on one only.
+        reason = "the validation split draws rows, not weight"
+        return {
+            "check_sample_weight_equivalence_on_dense_data": reason,
+            "check_sample_weight_equivalence_on_sparse_data": reason,
+        }
     student = estimator.student
     if isinstance(student, DecisionTreeClassifier | DecisionTreeRegressor):
         return _TREE_XFAIL

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.cluster import KMeans
 from sklearn.ensemble import RandomForestClassifier
@@ -163,10 +164,18 @@ def test_infinity_in_X(data, teacher):
         DistilledClassifier(teacher).fit(X, y)
 
 
-def test_single_class(data, teacher):
+def test_single_class_for_a_teacher_fitted_inside_fit(data):
     X, _ = data
     with pytest.raises(ValueError, match="only one class"):
-        DistilledClassifier(teacher).fit(X, np.ones(len(X), dtype=int))
+        DistilledClassifier(LogisticRegression()).fit(X, np.ones(len(X), dtype=int))
+
+
+def test_single_class_is_fine_for_a_fitted_teacher(data, teacher):
+    """The fitted teacher knows both classes; its soft targets carry the other one."""
+    X, _ = data
+    model = DistilledClassifier(teacher, alpha=0.7).fit(X, np.ones(len(X), dtype=int))
+    assert_array_equal(model.classes_, [0, 1])
+    assert model.predict_proba(X)[:, 0].max() > 0.2
 
 
 def test_empty_X(teacher):

@@ -1,0 +1,120 @@
+"""Which rows and columns each model sees.
+
+The teacher labels every row: the labeled ones, the unlabeled ones (``y`` equal to the
+unlabeled marker) and the transfer rows generated at fit time. The student sees them
+all, but possibly only some columns (``student_features``: the teacher may use
+costly or after-the-fact features the student will not have when it serves).
+"""
+
+import numbers
+
+import numpy as np
+from scipy import sparse
+
+from ._compat import safe_indexing
+
+__all__ = ["concat_rows", "labeled_mask", "resolve_student_features", "student_view"]
+
+
+def labeled_mask(y, marker, classes=None):
+    """Boolean mask of the rows of ``y`` that carry a label.
+
+    Rows equal to ``marker`` are unlabeled, unless ``marker`` is None or one of the
+    (fitted) teacher's ``classes``: then it is an ordinary label.
+    """
+    y = np.asarray(y)
+    if marker is None:
+        return np.ones(y.shape[0], dtype=bool)
+    if classes is not None and any(_same(c, marker) for c in np.asarray(classes).tolist()):
+        return np.ones(y.shape[0], dtype=bool)
+    if y.dtype.kind in "iufb":
+        if isinstance(marker, str):
+            return np.ones(y.shape[0], dtype=bool)
+        return y != marker
+    return ~np.fromiter((_same(v, marker) for v in y.tolist()), dtype=bool, count=len(y))
+
+
+def _same(value, marker):
+    """``value == marker`` for labels of mixed types (no numpy broadcasting)."""
+    if isinstance(value, str) != isinstance(marker, str):
+        return False
+    return bool(value == marker)
+
+
+def resolve_student_features(student_features, X):
+    """Column positions of ``student_features`` in ``X`` (None: all columns).
+
+    Accepts column names (with a DataFrame, or an estimator that saw names),
+    integer positions, or a boolean mask of length ``n_features``.
+    """
+    if student_features is None:
+        return None
+    n_features = X.shape[1]
+    columns = getattr(X, "columns", None)
+    requested = np.asarray(student_features)
+    if requested.ndim != 1 or requested.size == 0:
+        raise ValueError(
+            "student_features must be a non-empty list of column names, positions or "
+            f"a boolean mask; got {student_features!r:.80}."
+        )
+    if requested.dtype.kind == "b":
+        if requested.size != n_features:
+            raise ValueError(
+                f"student_features is a boolean mask of length {requested.size} but X "
+                f"has {n_features} columns; give one entry per column."
+            )
+        return np.flatnonzero(requested)
+    if requested.dtype.kind in "iu":
+        bad = requested[(requested < -n_features) | (requested >= n_features)]
+        if bad.size:
+            raise ValueError(
+                f"student_features has positions {bad.tolist()} outside the "
+                f"{n_features} columns of X."
+            )
+        indices = requested % n_features
+    elif all(isinstance(c, str) for c in requested.tolist()):
+        if columns is None:
+            raise ValueError(
+                "student_features gives column names but X has none (a NumPy array). "
+                "Pass a pandas DataFrame, or give column positions instead."
+            )
+        position = {str(c): i for i, c in enumerate(columns)}
+        unknown = [c for c in requested.tolist() if c not in position]
+        if unknown:
+            raise ValueError(
+                f"student_features names columns {unknown[:5]} that X does not have; "
+                f"its columns are {list(columns)[:10]}"
+                f"{'...' if len(columns) > 10 else ''}."
+            )
+        indices = np.array([position[c] for c in requested.tolist()])
+    else:
+        raise TypeError(
+            "student_features must hold column names (str), positions (int) or booleans; "
+            f"got values of dtype {requested.dtype}."
+        )
+    if len(set(indices.tolist())) != len(indices):
+        raise ValueError(f"student_features repeats columns: {student_features!r:.80}.")
+    return np.asarray(indices, dtype=np.intp)
+
+
+def student_view(X, indices):
+    """The columns of ``X`` that the student sees."""
+    if indices is None:
+        return X
+    return safe_indexing(X, indices, axis=1)
+
+
+def concat_rows(X, X_new):
+    """``X`` followed by ``X_new``, in ``X``'s container type."""
+    if hasattr(X, "iloc"):
+        import pandas as pd
+
+        return pd.concat([X, X_new], ignore_index=True)
+    if sparse.issparse(X):
+        return sparse.vstack([X, sparse.csr_matrix(X_new)], format=X.format)
+    return np.concatenate([np.asarray(X), np.asarray(X_new, dtype=np.asarray(X).dtype)])
+
+
+def is_count(value):
+    """Whether ``value`` is an integer count (not a bool)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
