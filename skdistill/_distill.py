@@ -150,18 +150,26 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         A float ndarray of the right width skips the generic checks (the student
         validates it again anyway): single-row latency is what students are for.
         """
-        check_is_fitted(self)
+        if not hasattr(self, "student_"):
+            check_is_fitted(self)
         if (
             isinstance(X, np.ndarray)
             and X.ndim == 2
             and X.dtype.kind == "f"
             and X.shape[1] == self.n_features_in_
             and not hasattr(self, "feature_names_in_")
-            and (self._allow_nan or np.isfinite(X).all())
+            and (not self._check_nan or np.isfinite(X).all())
         ):
             return X
         X = validate_X(X, estimator=self, allow_nan=self._allow_nan)
         return validate_data(self, X, reset=False, skip_check_array=True)
+
+    def _set_nan_policy(self, student):
+        """NaN at predict: refused when a teacher refuses it (the tags say so); checked
+        here only if the student, which validates its input anyway, would accept it."""
+        self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
+        student_nan = safe_tags(student).input_tags.allow_nan
+        self._check_nan = not self._allow_nan and student_nan
 
     def _fitted_teacher(self, X, y, sample_weight, labeled=None):
         """The fitted teacher: the user's, or clone(s) fitted on the labeled rows."""
@@ -521,7 +529,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             **routed.student.fit,
         )
 
-        self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
+        self._set_nan_policy(student)
         self.teacher_ = teacher
         self.response_method_ = response_method
         self.strategy_ = strategy
@@ -888,7 +896,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         fit_weighted(
             student, X, target, sample_weight, strategy="regress", **routed.student.fit
         )
-        self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
+        self._set_nan_policy(student)
         self.teacher_ = teacher
         self.student_ = student
         return self

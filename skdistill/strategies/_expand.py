@@ -131,6 +131,7 @@ class ExpandStrategy(BaseStrategy):
             )
         lookup = {c: i for i, c in enumerate(np.asarray(targets.classes).tolist())}
         self.columns_ = np.array([lookup[c] for c in np.asarray(student_classes).tolist()])
+        self._identity = np.array_equal(self.columns_, np.arange(len(targets.classes)))
         self._record(student, targets)
         self.scale_ = output_scale(targets)
         return self
@@ -142,6 +143,8 @@ class ExpandStrategy(BaseStrategy):
 
     def _student_proba(self, X):
         """The student's probabilities over the teacher's classes (zeros if unseen)."""
+        if getattr(self, "_identity", False):
+            return self.student_.predict_proba(X)
         proba = np.zeros((_n_rows(X), len(self.classes_)))
         proba[:, self.columns_] = self.student_.predict_proba(X)
         return proba
