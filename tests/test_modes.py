@@ -16,6 +16,7 @@ from sklearn.tree import DecisionTreeClassifier
 
 from skdistill import UNLABELED, DistilledClassifier, compute_teacher_logits
 from skdistill._targets import softmax
+from skdistill.transfer import MUNGE
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +124,116 @@ def test_unlabeled_label_none_makes_minus_one_a_label_for_an_unfitted_teacher(da
         DistilledClassifier(LogisticRegression()).fit(X, np.where(y_pm == 1, 1, -1))
     model = DistilledClassifier(LogisticRegression(), unlabeled_label=None).fit(X, y_pm)
     assert_array_equal(model.classes_, [-1, 1, 2])
+
+
+# -- transfer sets -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("transfer_set", ["gaussian", "munge", "mixup", "minority"])
+def test_transfer_rows_are_labeled_by_the_teacher_alone(data, teacher, transfer_set):
+    X, y = data
+    model = DistilledClassifier(
+        teacher,
+        DecisionTreeClassifier(),
+        strategy="expand",
+        alpha=0.0,
+        transfer_set=transfer_set,
+        transfer_size=2.0,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_transfer_ == 600
+    # The student's training rows: 300 real (expanded to their label at alpha=0) and
+    # 600 generated, each expanded to the teacher's 3 classes.
+    assert model.strategy_.n_expanded_ <= 300 + 600 * 3
+    same = clone(model).fit(X, y)
+    assert_allclose(same.predict_proba(X), model.predict_proba(X))
+
+
+def test_transfer_weight_balanced_gives_the_real_rows_half_the_weight(data, teacher):
+    X, y = data
+
+    class Recorder(DecisionTreeClassifier):
+        def fit(self, X, y, sample_weight=None):
+            Recorder.total = (len(X), float(np.sum(sample_weight)))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    kwargs = dict(student=Recorder(), transfer_set="gaussian", alpha=1.0, random_state=0)
+    DistilledClassifier(
+        teacher, transfer_size=900, transfer_weight="balanced", **kwargs
+    ).fit(X, y)
+    # Expanded rows carry the row weight times the target: real 300, generated
+    # 900 x 300 / 900 = 300.
+    assert Recorder.total[1] == pytest.approx(600.0)
+
+
+def test_transfer_size_zero_is_the_plain_distiller_and_can_be_searched(data, teacher):
+    X, y = data
+    plain = DistilledClassifier(teacher, random_state=0).fit(X, y)
+    zero = DistilledClassifier(
+        teacher, transfer_set="gaussian", transfer_size=0, random_state=0
+    ).fit(X, y)
+    assert zero.n_transfer_ == 0
+    assert_allclose(zero.predict_proba(X), plain.predict_proba(X))
+    search = GridSearchCV(
+        DistilledClassifier(teacher, transfer_set=MUNGE(), random_state=0),
+        {"transfer_size": [0, 1.0], "transfer_set__p": [0.2, 0.5]},
+        cv=3,
+    ).fit(X, y)
+    assert search.best_params_["transfer_size"] in (0, 1.0)
+
+
+def test_transfer_set_with_a_dataframe_and_a_callable(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    teacher = LogisticRegression(max_iter=1000).fit(frame, y)
+
+    def shuffled_rows(X, n, random_state):
+        return X.sample(n, replace=True, random_state=random_state)
+
+    model = DistilledClassifier(
+        teacher, transfer_set=shuffled_rows, transfer_size=50, random_state=0
+    ).fit(frame, y)
+    assert model.n_transfer_ == 50
+    assert_array_equal(model.student_.feature_names_in_, frame.columns)
+
+
+@pytest.mark.parametrize(
+    "params, fit_kwargs, error, message",
+    [
+        ({"transfer_set": "smote"}, {}, ValueError, "transfer_set"),
+        (
+            {"transfer_set": "gaussian", "transfer_size": -1},
+            {},
+            ValueError,
+            "transfer_size",
+        ),
+        (
+            {"teacher": "precomputed", "transfer_set": "gaussian"},
+            "logits",
+            ValueError,
+            "Pass the teacher itself",
+        ),
+    ],
+)
+def test_transfer_set_errors(data, teacher, params, fit_kwargs, error, message):
+    X, y = data
+    if fit_kwargs == "logits":
+        fit_kwargs = {"teacher_logits": compute_teacher_logits(teacher, X)}
+    model = DistilledClassifier(**{"teacher": teacher, **params})
+    with pytest.raises(error, match=message):
+        model.fit(X, y, **fit_kwargs)
+
+
+def test_transfer_set_refuses_sparse_X(data, teacher):
+    from scipy import sparse
+
+    X, y = data
+    sparse_teacher = LogisticRegression(max_iter=1000).fit(sparse.csr_matrix(X), y)
+    with pytest.raises(TypeError, match="sparse"):
+        DistilledClassifier(sparse_teacher, transfer_set="gaussian").fit(
+            sparse.csr_matrix(X), y
+        )
 
 
 # -- precomputed and cached teacher outputs ------------------------------------------
