@@ -42,7 +42,9 @@ from ._teacher import (
     cached_teacher_logits,
     fitted_teacher,
     out_of_fold_logits,
+    remember_fingerprint,
     teacher_classes,
+    teacher_fingerprint,
     teacher_predict,
 )
 from ._teacher import teacher_logits as _teacher_logits
@@ -97,6 +99,28 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         params = {key: clone(value, safe=False) for key, value in params.items()}
         return type(self)(teacher=teacher, **params)
 
+    def __getstate__(self):
+        """Pickle state; with ``memory``, the teacher's fingerprint travels along.
+
+        ``GridSearchCV(n_jobs=...)`` pickles every candidate to its workers: the
+        fingerprint, computed once here, spares each worker hashing its copy of the
+        teacher (as long as predicting, for a large ensemble).
+        """
+        state = super().__getstate__()
+        teacher = self.__dict__.get("teacher")
+        if self.__dict__.get("memory") is not None and _teacher_models(teacher) == [
+            teacher
+        ]:
+            if is_fitted(teacher):
+                state["_teacher_fingerprint"] = teacher_fingerprint(teacher)
+        return state
+
+    def __setstate__(self, state):
+        fingerprint = state.pop("_teacher_fingerprint", None)
+        super().__setstate__(state)
+        if fingerprint is not None:
+            remember_fingerprint(self.teacher, fingerprint)
+
     def set_params(self, **params):
         """Set parameters; nested ``teacher__*`` ones only on an unfitted teacher.
 
@@ -127,7 +151,8 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         raise_for_params(fit_params, self, "fit")
         X = validate_X(X, estimator=self)
         validate_data(self, X, y, skip_check_array=True)
-        y = validate_y(y, X, task=self._task)
+        marker = getattr(self, "unlabeled_label", None)
+        y = validate_y(y, X, task=self._task, labeled=lambda y: labeled_mask(y, marker))
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X)
         if routing_enabled():

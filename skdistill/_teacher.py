@@ -28,6 +28,7 @@ __all__ = [
     "compute_teacher_logits",
     "fitted_teacher",
     "out_of_fold_logits",
+    "remember_fingerprint",
     "resolve_response_method",
     "teacher_classes",
     "teacher_logits",
@@ -317,7 +318,7 @@ def teacher_fingerprint(teacher):
     the same objects (a refit replaces them). Changing a fitted attribute's values in
     place is not detected.
     """
-    state = tuple((key, id(value)) for key, value in sorted(vars(teacher).items()))
+    state = _state(teacher)
     try:
         cached_state, digest = _FINGERPRINTS[teacher]
     except (KeyError, TypeError):
@@ -329,6 +330,23 @@ def teacher_fingerprint(teacher):
         except TypeError:
             pass  # not weak-referenceable: hashed every time
     return digest
+
+
+def _state(teacher):
+    return tuple((key, id(value)) for key, value in sorted(vars(teacher).items()))
+
+
+def remember_fingerprint(teacher, digest):
+    """Record ``digest`` as the fingerprint of ``teacher`` in its current state.
+
+    Used when a distiller is unpickled in a worker process: the fingerprint computed
+    (and checked) in the parent travels with the pickled teacher, so the worker does
+    not hash it again.
+    """
+    try:
+        _FINGERPRINTS[teacher] = (_state(teacher), digest)
+    except TypeError:
+        pass
 
 
 def _logits_of(fingerprint, X, response_method, *, teacher):

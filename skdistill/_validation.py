@@ -172,11 +172,13 @@ def check_nan_support(X, *, teacher, student):
             )
 
 
-def validate_y(y, X, *, task):
-    """Check y's shape and type; for classification, at least two classes."""
+def validate_y(y, X, *, task, labeled=None):
+    """Check y's shape and type (for classification, of the ``labeled`` rows only:
+    an unlabeled marker such as ``-1`` may sit among string labels)."""
     if task == "classification":
         y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
+        mask = labeled(y) if labeled is not None else slice(None)
+        check_classification_targets(y[mask])
         if len(y) != X.shape[0]:
             raise ValueError(
                 f"X has {X.shape[0]} rows but y has {len(y)}; they must be sample-aligned."

@@ -108,6 +108,17 @@ def test_string_labels_with_a_string_marker(data, teacher):
     assert set(model.predict(X)) <= set(names)
 
 
+def test_int_marker_among_string_labels(data, teacher):
+    X, y = data
+    names = np.array(["ant", "bee", "cat"], dtype=object)
+    y_mixed = names[y]
+    y_mixed[::5] = UNLABELED
+    teacher_str = LogisticRegression(max_iter=1000).fit(X, names[y])
+    model = DistilledClassifier(teacher_str).fit(X, y_mixed)
+    assert model.n_unlabeled_ == 60
+    assert_array_equal(model.classes_, names)
+
+
 def test_marker_that_is_a_class_of_the_fitted_teacher_is_a_label(data):
     X, y = data
     y_pm = np.where(y == 0, -1, y)
@@ -312,6 +323,31 @@ def test_memory_asks_the_teacher_once_per_fold(data, tmp_path):
     assert naive == 19
     assert cached == 4
     assert n_calls(str(tmp_path)) == 0  # the cache persists across searches
+
+
+def test_pickled_distiller_carries_the_teacher_fingerprint(data, tmp_path, monkeypatch):
+    """Workers of GridSearchCV(n_jobs=...) get it with their copy: no hashing there."""
+    import pickle
+
+    from skdistill import _teacher
+
+    X, y = data
+    teacher = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    model = DistilledClassifier(teacher, memory=str(tmp_path))
+    digest = _teacher.teacher_fingerprint(teacher)
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy.teacher is not teacher
+
+    def no_hashing(obj):
+        raise AssertionError("the copy was hashed again")
+
+    monkeypatch.setattr(_teacher.joblib, "hash", no_hashing)
+    assert _teacher.teacher_fingerprint(copy.teacher) == digest
+    copy.fit(X, y)  # uses the carried fingerprint
+    # Without memory, nothing is carried.
+    plain = pickle.loads(pickle.dumps(DistilledClassifier(teacher)))
+    with pytest.raises(AssertionError, match="hashed again"):
+        _teacher.teacher_fingerprint(plain.teacher)
 
 
 def test_memory_key_changes_when_the_teacher_is_refitted(data, tmp_path):
