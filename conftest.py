@@ -1,6 +1,6 @@
 """Collection rules for the doctests of the package (``--doctest-modules``).
 
-The examples of the native strategies import their framework; without the extra
+The examples of the native strategies and of the Displays import their framework; without the extra
 installed, those modules' doctests are not collected (the tests in tests/strategies/
 skip themselves).
 """
@@ -11,6 +11,9 @@ _NEEDS = {
     "skdistill/strategies/_lightgbm.py": "lightgbm",
     "skdistill/strategies/_xgboost.py": "xgboost",
     "skdistill/strategies/_skorch.py": "skorch",
+    "skdistill/report/_display.py": "matplotlib",
+    "skdistill/report/_search_display.py": "matplotlib",
+    "skdistill/report/_loss_display.py": "matplotlib",
 }
 
 collect_ignore = [
