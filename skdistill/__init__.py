@@ -6,6 +6,7 @@ teacher's temperature-softened outputs blended with the true labels.
 
 from ._born_again import BornAgainClassifier
 from ._distill import DistilledClassifier, DistilledRegressor
+from ._ensemble import TeacherEnsemble
 from ._targets import UNLABELED
 from ._teacher import compute_teacher_logits
 from .exceptions import DistillationWarning
@@ -17,6 +18,7 @@ __all__ = [
     "DistilledClassifier",
     "DistilledRegressor",
     "DistillationWarning",
+    "TeacherEnsemble",
     "UNLABELED",
     "compute_teacher_logits",
     "__version__",

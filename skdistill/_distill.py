@@ -325,11 +325,13 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
 
     Parameters
     ----------
-    teacher : classifier
+    teacher : classifier, list of (str, classifier) or "precomputed"
         The model to distil. A fitted teacher (or a
         :class:`~sklearn.frozen.FrozenEstimator`) is used as is and kept by reference
         through ``clone``; an unfitted one is cloned and fitted on the training data
-        inside ``fit``. It needs ``predict_proba`` or ``decision_function``.
+        inside ``fit``. It needs ``predict_proba`` or ``decision_function``. A list
+        of ``(name, teacher)`` pairs distils from their average; ``"precomputed"``
+        takes the teacher's logits from ``fit(..., teacher_logits=...)``.
     student : estimator, default=None
         The model to train. A classifier that accepts ``sample_weight`` (strategy
         ``"expand"``), or a regressor (strategy ``"regress"``); may be a ``Pipeline``
@@ -354,14 +356,53 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         ``"auto"`` fits the teacher (a clone) only if it is not fitted; ``True``
         always fits a clone on the training data (to cross-validate the whole
         procedure); ``False`` requires a fitted teacher.
+    teacher_weights : array-like of shape (n_teachers,), default=None
+        With a list of teachers, the weight of each in their average; None means
+        equal weights.
+    teacher_averaging : {"logit", "proba"}, default="logit"
+        With a list of teachers, average their logits (a weighted geometric mean of
+        their probabilities) or their probabilities (a mixture).
+    unlabeled_label : int, str or None, default=-1
+        The label that marks a row without one (:data:`~skdistill.UNLABELED`): such
+        rows get the teacher's soft targets alone, and an unfitted teacher is fitted
+        on the other rows. It is an ordinary label when it is one of a fitted
+        teacher's classes, or when None.
+    transfer_set : {"munge", "gaussian", "mixup", "minority"}, sampler or callable, \
+            default=None
+        Generates extra rows at fit time, labeled by the teacher alone (never used
+        at predict time): a name, an object with ``sample(X, n, random_state, y)``
+        (see :mod:`skdistill.transfer`) or a function ``f(X, n, random_state)``.
+    transfer_size : float or int, default=1.0
+        How many rows ``transfer_set`` adds: a float is a ratio of the training rows
+        (``5.0``: five times as many), an int a count; 0 adds none.
+    transfer_weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
+    student_features : array-like of str, int or bool, default=None
+        The columns the student sees (names, positions or a mask); the teacher sees
+        all. ``predict`` takes all columns; the fitted ``student_`` takes these.
+        None means all columns.
+    teacher_cv : int, cross-validation generator or iterable, default=None
+        With a teacher fitted inside ``fit``, label each labeled training row with a
+        clone fitted on the other folds (out-of-fold soft targets, as on new data).
+        None labels them with the teacher fitted on all of them.
+    memory : str, joblib.Memory or None, default=None
+        Caches the teacher's logits (keyed by a hash of the teacher, of the rows and
+        of the response method), so that the candidates of a grid search ask the
+        teacher once per fold, also across worker processes.
+    n_jobs : int, default=None
+        Batches of rows labeled by the teacher in parallel; None means 1.
+    verbose : int, default=0
+        Above 0, a progress bar while the teacher labels rows.
     random_state : int, RandomState instance or None, default=None
         Seeds the unset ``random_state`` parameters of the student, of an unfitted
-        teacher and of the strategy, for reproducible fits.
+        teacher and of the strategy, and the transfer set, for reproducible fits.
 
     Attributes
     ----------
-    teacher_ : classifier
-        The fitted teacher used: the ``teacher`` object itself if it was fitted.
+    teacher_ : classifier or None
+        The fitted teacher used: the ``teacher`` object itself if it was fitted, a
+        :class:`~skdistill.TeacherEnsemble` for a list of teachers, None if precomputed.
     student_ : estimator
         The fitted student.
     strategy_ : BaseStrategy
@@ -369,7 +410,13 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     classes_ : ndarray of shape (n_classes,)
         The class labels, in the teacher's order.
     response_method_ : str
-        The teacher output the logits came from.
+        The teacher output the logits came from (``"precomputed"`` when given).
+    student_features_ : ndarray of int or None
+        Positions of the student's columns, or None for all.
+    n_unlabeled_ : int
+        Number of training rows without a label.
+    n_transfer_ : int
+        Number of rows the transfer set added.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)

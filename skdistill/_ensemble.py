@@ -74,6 +74,25 @@ class TeacherEnsemble(ClassifierMixin, BaseEstimator):
         The teachers by name.
     weights_ : ndarray of shape (n_teachers,)
         The normalised weights.
+
+    See Also
+    --------
+    DistilledClassifier : Takes a list of teachers and builds this average.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.naive_bayes import GaussianNB
+    >>> from skdistill import TeacherEnsemble
+    >>> X, y = load_iris(return_X_y=True)
+    >>> teachers = [("lr", LogisticRegression(max_iter=1000).fit(X, y)),
+    ...             ("nb", GaussianNB().fit(X, y))]
+    >>> ensemble = TeacherEnsemble(teachers, weights=[3, 1])
+    >>> ensemble.predict_proba(X[:2]).shape
+    (2, 3)
+    >>> ensemble.weights_
+    array([0.75, 0.25])
     """
 
     def __init__(self, teachers, weights=None, averaging="logit", response_method="auto"):
