@@ -1,8 +1,8 @@
 """Collection rules for the doctests of the package (``--doctest-modules``).
 
-The examples of the native strategies and of the Displays import their framework; without the extra
-installed, those modules' doctests are not collected (the tests in tests/strategies/
-skip themselves).
+The examples of the native strategies, of the Displays and of the exporters import
+their framework; without the extra installed, those modules' doctests are not
+collected (their tests skip themselves).
 """
 
 import importlib.util
@@ -14,6 +14,9 @@ _NEEDS = {
     "skdistill/report/_display.py": "matplotlib",
     "skdistill/report/_search_display.py": "matplotlib",
     "skdistill/report/_loss_display.py": "matplotlib",
+    "skdistill/export/_persist.py": "skops",
+    "skdistill/export/_onnx.py": "onnxruntime",
+    "skdistill/export/_compiled.py": "tl2cgen",
 }
 
 collect_ignore = [

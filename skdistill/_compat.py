@@ -24,6 +24,7 @@ __all__ = [
     "Interval",
     "StrOptions",
     "check_sample_weight",
+    "extra_for",
     "fit_context",
     "optional_import",
     "process_routing",
@@ -65,6 +66,11 @@ def safe_tags(estimator):
     return tags
 
 
+def extra_for(module):
+    """The skdistill extra that installs ``module``, or None if no extra does."""
+    return _EXTRA_OF.get((module or "").split(".")[0])
+
+
 def optional_import(module, *, extra=None, purpose=None):
     """Import an optional dependency, or raise an ImportError naming the extra.
 
@@ -85,7 +91,7 @@ def optional_import(module, *, extra=None, purpose=None):
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        extra = extra or _EXTRA_OF.get(module.split(".")[0], module)
+        extra = extra or extra_for(module) or module.split(".")[0]
         what = f" for {purpose}" if purpose else ""
         raise ImportError(
             f"{module!r} is required{what} but is not installed. Install it with "

@@ -1,0 +1,24 @@
+"""Persistence and export of fitted distillers and their students.
+
+- :func:`save` / :func:`load`: the skops format (no pickle), with a documented list
+  of trusted types (:func:`trusted_types`) and atomic writes.
+- :func:`to_onnx`: the student alone as an ONNX graph that reproduces the
+  distiller's ``predict`` and ``predict_proba``.
+- :func:`compile_student`: tree students compiled to a C shared library with
+  treelite and tl2cgen.
+
+skops, onnx and treelite are imported only by the functions that use them.
+"""
+
+from ._compiled import CompiledStudent, compile_student
+from ._onnx import to_onnx
+from ._persist import load, save, trusted_types
+
+__all__ = [
+    "CompiledStudent",
+    "compile_student",
+    "load",
+    "save",
+    "to_onnx",
+    "trusted_types",
+]
