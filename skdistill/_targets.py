@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = [
     "SoftTargets",
@@ -28,12 +29,21 @@ UNLABELED = -1
 
 
 def softmax(logits):
-    """Row-wise softmax, stable for any scale (the row max is subtracted first)."""
+    """Row-wise softmax, stable for any scale (the row max is subtracted first).
+
+    Two classes take the logistic function of the difference (exact in both tails);
+    more are reduced along contiguous class rows, several times faster than along
+    the short second axis.
+    """
     z = np.asarray(logits, dtype=np.float64)
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
+    if z.shape[1] == 2:
+        diff = z[:, 1] - z[:, 0]
+        return np.column_stack([expit(-diff), expit(diff)])
+    zt = np.array(z.T, order="C")
+    zt -= zt.max(axis=0)
+    np.exp(zt, out=zt)
+    zt /= zt.sum(axis=0)
+    return zt.T
 
 
 def log_softmax(logits):

@@ -338,3 +338,29 @@ def test_output_scale_is_temperature_at_alpha_one_and_between_otherwise(iris):
     ]
     assert scales[0] == 1.0 and scales[-1] == 4.0
     assert 1.0 <= scales[1] <= scales[2] <= 4.0
+
+
+@pytest.mark.parametrize("alpha", [0.5, 1.0])
+def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
+    """A bare tree student predicts the distiller's probabilities by itself."""
+    from sklearn.datasets import load_iris
+    from sklearn.pipeline import Pipeline
+
+    from skdistill._targets import log_clip, softmax
+
+    X, y = load_iris(return_X_y=True)
+    teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    kwargs = dict(temperature=4.0, alpha=alpha, random_state=0)
+    tree = DistilledClassifier(teacher, DecisionTreeClassifier(max_depth=3), **kwargs)
+    tree.fit(X, y)
+    assert tree.strategy_.scale_ == 1.0
+    np.testing.assert_allclose(tree.student_.predict_proba(X), tree.predict_proba(X))
+    # The same tree inside a Pipeline keeps the map at predict time: same answers.
+    piped = DistilledClassifier(
+        teacher, Pipeline([("tree", DecisionTreeClassifier(max_depth=3))]), **kwargs
+    ).fit(X, y)
+    scale = piped.strategy_.scale_
+    assert scale > 1.0
+    raw = piped.student_.predict_proba(X)
+    np.testing.assert_allclose(tree.predict_proba(X), softmax(scale * log_clip(raw)))
+    np.testing.assert_array_equal(tree.predict(X), piped.predict(X))

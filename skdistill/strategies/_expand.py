@@ -60,7 +60,10 @@ class ExpandStrategy(BaseStrategy):
     student learns the target distribution; at predict time its probabilities are
     mapped back to temperature 1 by ``softmax(s * log p)`` (``s = T`` when
     ``alpha = 1``, ``s = 1`` when ``alpha = 0``; see
-    :func:`~skdistill.strategies.output_scale`).
+    :func:`~skdistill.strategies.output_scale`). A single scikit-learn decision tree
+    gets the map written into its leaves instead (``scale_`` is then 1): the fitted
+    ``student_`` alone predicts the probabilities at temperature 1, with no
+    overhead when it serves.
 
     Parameters
     ----------
@@ -134,6 +137,9 @@ class ExpandStrategy(BaseStrategy):
         self._identity = np.array_equal(self.columns_, np.arange(len(targets.classes)))
         self._record(student, targets)
         self.scale_ = output_scale(targets)
+        if self.scale_ != 1.0 and self._identity and _is_single_tree(student):
+            _map_leaves(student.tree_, self.scale_)
+            self.scale_ = 1.0
         return self
 
     def has_method(self, method, student):
@@ -162,6 +168,24 @@ class ExpandStrategy(BaseStrategy):
         if hasattr(self.student_, "predict_proba"):
             return super().predict(X)
         return self.student_.predict(X)
+
+
+def _is_single_tree(student):
+    """A bare scikit-learn classification tree (not a forest, not a Pipeline)."""
+    tree = getattr(student, "tree_", None)
+    return tree is not None and type(student).__module__.startswith("sklearn.tree")
+
+
+def _map_leaves(tree, scale):
+    """Write ``softmax(scale * log p)`` into the tree's class distributions.
+
+    The tree then predicts the probabilities at temperature 1 itself: the fitted
+    student serves alone (or exported) with no mapping step. The map keeps the order
+    of each node's classes, so ``predict`` is unchanged.
+    """
+    value = tree.value  # a view on the tree's own buffer: writes go to the model
+    proba = value[:, 0, :] / np.maximum(value[:, 0, :].sum(axis=1, keepdims=True), 1e-300)
+    value[:, 0, :] = softmax(scale * log_clip(proba))
 
 
 def _n_rows(X):
