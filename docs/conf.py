@@ -7,6 +7,12 @@ Build from the repository root with warnings as errors::
 The build needs no network. Intersphinx links to scikit-learn, NumPy and Python
 are only resolved when ``SKDISTILL_DOCS_OFFLINE=0`` is set (e.g. in CI with
 internet access); by default the docs build offline.
+
+The example gallery (``docs/examples/plot_*.py``, rendered into
+``docs/auto_examples/``) is executed during the build, which needs the ``all``
+extra (LightGBM, ONNX, skops, treelite, pandas, matplotlib) and takes a few
+minutes on two cores. For a quick build of the text alone, skip the execution
+with ``-D plot_gallery=0``.
 """
 
 import os
@@ -47,10 +53,13 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
-exclude_patterns = ["_build", "README.md", "Thumbs.db", ".DS_Store"]
+# examples/ holds the gallery's sources (its README.rst included); sphinx-gallery
+# turns them into auto_examples/, which Sphinx reads instead.
+exclude_patterns = ["_build", "examples", "README.md", "Thumbs.db", ".DS_Store"]
 default_role = "literal"
 
 # autosummary writes one page per public object into docs/generated/ (gitignored).
@@ -60,6 +69,36 @@ autodoc_typehints = "none"
 # numpydoc renders Parameters/Attributes/...; members are listed by our templates.
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+
+
+# -- Example gallery -----------------------------------------------------------------
+
+# Figures are drawn off screen, whatever the machine's default backend.
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+sphinx_gallery_conf = {
+    "examples_dirs": "examples",
+    "gallery_dirs": "auto_examples",
+    # Execute every plot_*.py (the default pattern matches a "plot" prefix only).
+    "filename_pattern": re.escape(os.sep) + r"plot_.*\.py$",
+    "ignore_pattern": r"__init__\.py",
+    "within_subsection_order": "FileNameSortKey",
+    # Links from the examples' code to the API reference, and the files that
+    # ".. minigallery::" directives would read (under docs/generated/, gitignored).
+    "doc_module": ("skdistill",),
+    "backreferences_dir": str(Path("generated") / "backreferences"),
+    "image_scrapers": ("matplotlib",),
+    # Report the examples that take long enough to be worth watching.
+    "min_reported_time": 10,
+    "remove_config_comments": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    # No binder, no JupyterLite: nothing in the gallery reaches the network.
+    "binder": {},
+    "jupyterlite": {},
+    # A failing example fails the build (under -W as without it).
+    "only_warn_on_example_error": False,
+}
 
 
 # -- Intersphinx (offline by default) ------------------------------------------------
