@@ -690,13 +690,14 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
                 "or fit_teacher=True, to use teacher_cv; or leave teacher_cv=None."
             )
         rows = np.flatnonzero(labeled)
+        logits = logits.copy()  # the teacher's (or the cache's) array stays as it was
         logits[rows] = out_of_fold_logits(
             self.teacher,
             safe_indexing(X, rows),
             y[rows],
             classes=classes,
             cv=self.teacher_cv,
-            response_method=method,
+            response_method=self.response_method,
             sample_weight=None if sample_weight is None else sample_weight[rows],
             seed=lambda est: _seeded(est, self.random_state, offset=1),
         )

@@ -515,6 +515,32 @@ def test_teacher_cv_gives_out_of_fold_targets(data):
     assert search.best_params_["teacher_cv"] in (None, 3)
 
 
+@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
+def test_teacher_cv_with_native_margins(data, framework):
+    """The folds' teachers resolve their own margins (raw_score, output_margin)."""
+    module = pytest.importorskip(framework)
+    X, y = data
+    teacher = (
+        module.LGBMClassifier(n_estimators=10, verbose=-1)
+        if framework == "lightgbm"
+        else module.XGBClassifier(n_estimators=10)
+    )
+    model = DistilledClassifier(teacher, teacher_cv=3, random_state=0).fit(X, y)
+    assert model.response_method_ in ("raw_score", "output_margin")
+
+
+def test_teacher_cv_leaves_the_teachers_outputs_alone(data):
+    class Remembering(LogisticRegression):
+        def decision_function(self, X):
+            self.last_ = super().decision_function(X)
+            return self.last_
+
+    X, y = data
+    model = DistilledClassifier(Remembering(max_iter=1000), teacher_cv=3).fit(X, y)
+    expected = LogisticRegression.decision_function(model.teacher_, X)
+    assert_allclose(model.teacher_.last_, expected)
+
+
 def test_teacher_cv_needs_a_teacher_fitted_inside_fit(data, teacher):
     X, y = data
     with pytest.raises(ValueError, match="teacher_cv"):
