@@ -1,40 +1,273 @@
-"""The ``skdistill`` command, run as a user would."""
+"""The ``skdistill`` command, run as a user would.
 
+``distill`` runs end to end on files written here: in a subprocess for the happy
+path and one usage error, in-process through ``main`` (same code path, without the
+seconds of interpreter start-up) for the other cases.
+"""
+
+import contextlib
+import importlib.util
+import io
 import json
+import os
+import pickle
+import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from skdistill.cli import main
+from skdistill.cli import _parse_student_spec, _parser, main
+
+#: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
+TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
 
 
-def test_demo_quick_writes_report(tmp_path, capsys):
-    out = tmp_path / "demo"
-    assert main(["demo", "--quick", "--quiet", "--json", "--out", str(out)]) == 0
-    printed = json.loads(capsys.readouterr().out)
-    saved = json.loads((out / "report.json").read_text())
-    assert [r["dataset"] for r in printed] == [r["dataset"] for r in saved]
-    assert len(saved) == 2
-    for result in saved:
-        names = [row["model"] for row in result["rows"]]
-        assert names == ["teacher", "hard-label tree", "distilled tree"]
-        teacher, hard, distilled = result["rows"]
+# -- skdistill demo ----------------------------------------------------------------------
+
+HAS_LIGHTGBM = importlib.util.find_spec("lightgbm") is not None
+#: Optional packages the demo could use, absent after ``pip install .`` (numpy, scipy
+#: and scikit-learn only). pandas and pyarrow stay: scikit-learn looks them up in
+#: ``sys.modules`` and the demo never imports them.
+CORE_INSTALL_MISSING = ("matplotlib", "lightgbm", "xgboost", "tqdm", "skops")
+REPORTS = {"report.md", "report.html", "report.json"}
+PLOTS = {
+    "digits_search.png",
+    "digits_reliability.png",
+    "digits_fidelity.png",
+    "fraud_search.png",
+    "fraud_roc.png",
+    "fraud_pr.png",
+    "fraud_fidelity.png",
+} | ({"fraud_loss.png"} if HAS_LIGHTGBM else set())
+
+
+def _run_demo(argv, hidden=()):
+    """``main(argv)`` in-process, ``hidden`` modules unimportable: (status, out, err)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for module in hidden:
+            patch.setitem(sys.modules, module, None)  # ``import module`` now fails
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            status = main(argv)
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+def _snapshot(folder):
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    """``skdistill demo --quick`` twice into one folder, as a user would run it.
+
+    First with the optional packages installed here (plots; LightGBM when present),
+    then as after the README's core install (CORE_INSTALL_MISSING hidden) with
+    --json: the second run replaces the first's files and removes its plots, and
+    leaves a file of the user's alone.
+    """
+    pytest.importorskip("matplotlib")
+    out = tmp_path_factory.mktemp("demo") / "skdistill-demo"
+    full = _run_demo(["demo", "--quick", "--out", str(out)])
+    full_files = _snapshot(out)
+    (out / "notes.txt").write_text("mine")
+    core = _run_demo(
+        ["demo", "--quick", "--json", "--out", str(out)],
+        hidden=CORE_INSTALL_MISSING,
+    )
+    return {"out": out, "full": (*full, full_files), "core": (*core, _snapshot(out))}
+
+
+def test_demo_full(demo_runs):
+    status, out, err, files = demo_runs["full"]
+    assert status == 0, err
+    assert set(files) == REPORTS | PLOTS  # and no temporary file left behind
+    # Progress: one line per stage, on stderr.
+    n_stages = 8 if HAS_LIGHTGBM else 7
+    assert f"[1/{n_stages}] digits: fitting the teacher" in err
+    assert f"[{n_stages}/{n_stages}] drawing the plots" in err
+    assert "grid search over temperature x alpha (6 candidates x 3 folds)" in err
+    assert "Traceback" not in err and "Warning" not in err
+    # The tables, the verdicts and, last, the output folder.
+    assert "== Part 1/2. Digits (10 classes) ==" in out
+    assert "== Part 2/2. Synthetic fraud" in out
+    assert re.search(r"^distilled tree +0\.\d{3} ", out, re.MULTILINE)
+    assert out.count("Verdict, distilled tree vs the same student on hard labels") == 2
+    folder = str(demo_runs["out"].resolve())
+    assert f"and {len(PLOTS)} plots (PNG) to {folder}" in out
+    assert out.rstrip().endswith(f"Open {folder}/report.html in a browser to see them.")
+
+    report = json.loads(files["report.json"])
+    assert report["generator"] == "skdistill demo"
+    assert (report["quick"], report["plots"], report["lightgbm"]) == (
+        True,
+        True,
+        HAS_LIGHTGBM,
+    )
+    assert set(report["files"]) == REPORTS | PLOTS
+    digits, fraud = report["parts"]
+    students = ["hard-label tree", "distilled tree"]
+    if HAS_LIGHTGBM:
+        students += ["hard-label LightGBM", "distilled LightGBM"]
+    assert [row["model"] for row in digits["rows"]] == ["teacher", *students[:2]]
+    assert [row["model"] for row in fraud["rows"]] == ["teacher", *students]
+    for part, n_classes in ((digits, 10), (fraud, 2)):
+        assert part["n_classes"] == n_classes
+        teacher, hard, distilled = part["rows"][:3]
         assert teacher["fidelity"] == 1.0
-        assert distilled["size_ratio"] > 10
+        assert distilled["size_ratio"] > 10 and hard["size_ratio"] > 10
         assert 0.5 < distilled["roc_auc"] <= 1.0
-        assert 0.0 <= result["best_params"]["alpha"] <= 1.0
-    report = (out / "report.md").read_text()
-    assert "| distilled tree |" in report
-    assert sorted(p.name for p in out.iterdir()) == ["report.json", "report.md"]
+        assert distilled["verdict"] and hard["verdict"] is None
+        search = part["search"]
+        assert len(search["results"]) == 6  # 3 alphas x 2 temperatures
+        assert {r["alpha"] for r in search["results"]} == {0.0, 0.5, 1.0}
+        best = min(search["results"], key=lambda r: r["rank"])
+        hard_cv = max(r["mean"] for r in search["results"] if r["alpha"] == 0)
+        assert best["mean"] >= hard_cv  # alpha=0 is a candidate: never worse
+        assert search["best_params"] == {
+            "alpha": best["alpha"],
+            "temperature": best["temperature"],
+        }
+        names = [row["model"] for row in part["rows"]]
+        assert {v["student"] for v in part["verdicts"]} == {
+            name for name in names if name.startswith("distilled")
+        }
+    assert "recall_at_1%_fpr" in fraud["rows"][0] and "pr_auc" in fraud["rows"][0]
+    assert set(digits["plots"] + fraud["plots"]) == PLOTS
+
+    for name in PLOTS:
+        assert files[name][:8] == b"\x89PNG\r\n\x1a\n" and len(files[name]) > 10_000
+    markdown = files["report.md"].decode()
+    assert "| distilled tree |" in markdown and "| 0 (hard labels) |" in markdown
+    for name in PLOTS:
+        assert f"]({name})" in markdown
+    page = files["report.html"].decode()
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert page.count('src="data:image/png;base64,') == len(PLOTS)  # self-contained
+    assert "<td>distilled tree</td>" in page
 
 
-def test_help_lists_the_demo():
+def test_demo_core_install(demo_runs):
+    status, out, err, files = demo_runs["core"]
+    assert status == 0, err
+    # The earlier demo's folder is reused without --force: its files replaced, its
+    # plots (not drawn this time) removed, the user's file kept.
+    assert set(files) == REPORTS | {"notes.txt"}
+    assert files["notes.txt"] == b"mine"
+    # --json: stdout is the JSON report, as saved.
+    report = json.loads(out)
+    assert report == json.loads(files["report.json"])
+    assert (report["plots"], report["lightgbm"], report["files"]) == (
+        False,
+        False,
+        ["report.md", "report.html", "report.json"],
+    )
+    fraud = report["parts"][1]
+    assert [row["model"] for row in fraud["rows"]] == [
+        "teacher",
+        "hard-label tree",
+        "distilled tree",
+    ]
+    assert fraud["plots"] == []
+    # Plain progress lines without tqdm; what is missing, and how to get it.
+    assert "[1/7] digits: fitting the teacher" in err
+    assert "[7/7] writing report.md, report.html and report.json" in err
+    assert 'No plots: matplotlib is not installed; pip install "skdistill[plot]"' in err
+    assert 'pip install "skdistill[lightgbm]"' in err
+    assert str(demo_runs["out"].resolve()) in err
+    markdown = files["report.md"].decode()
+    assert "No plots: matplotlib is not installed" in markdown
+    assert ".png" not in markdown
+    assert "<img" not in files["report.html"].decode()
+
+
+def test_demo_refuses_a_folder_of_other_files(tmp_path):
+    (tmp_path / "thesis.tex").write_text("years of work")
+    # Refused before any work: this returns at once.
+    status, out, err = _run_demo(["demo", "--quick", "--out", str(tmp_path)])
+    assert status == 2
+    assert "skdistill demo: error:" in err and "pass --force" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis.tex"]
+    (tmp_path / "a-file").write_text("")
+    status, _, err = _run_demo(["demo", "--out", str(tmp_path / "a-file")])
+    assert status == 2 and "is a file" in err
+    status, _, err = _run_demo(["demo", "--out", str(tmp_path / "no" / "such")])
+    assert status == 2 and "does not exist" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "thesis.tex"]
+
+
+def test_demo_output_folder_rules(tmp_path):
+    from skdistill._demo import DemoUsageError, _check_out, _write_outputs
+
+    new = tmp_path / "new"
+    assert _check_out(new, force=False) == []
+    _write_outputs(new, {"fraud_roc.png": b"png", "report.json": "{}"}, [])
+    assert sorted(p.name for p in new.iterdir()) == ["fraud_roc.png", "report.json"]
+    # A report.json that is not the demo's does not make a folder the demo's.
+    with pytest.raises(DemoUsageError, match="--force"):
+        _check_out(new, force=False)
+    # --force: files of the demo's names are replaced, nothing else is touched.
+    (new / "keep.png").write_bytes(b"yours")
+    assert _check_out(new, force=True) == []
+    _write_outputs(new, {"report.json": json.dumps({"generator": "skdistill demo"})}, [])
+    assert (new / "keep.png").read_bytes() == b"yours"
+    # An earlier demo's folder: its listed files (demo names only) may be replaced.
+    earlier = {
+        "generator": "skdistill demo",
+        "files": ["report.md", "fraud_roc.png", "../outside.txt", "keep.png"],
+    }
+    (new / "report.json").write_text(json.dumps(earlier))
+    assert _check_out(new, force=False) == ["report.md", "fraud_roc.png"]
+    _write_outputs(new, {"report.json": "{}"}, ["fraud_roc.png"])
+    assert sorted(p.name for p in new.iterdir()) == ["keep.png", "report.json"]
+
+
+def test_demo_progress_bar_on_a_terminal():
+    pytest.importorskip("tqdm")
+    from skdistill._demo import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    progress = _Progress(2, quiet=False, stream=stream)
+    for label in ("first", "second"):
+        with progress.stage(label):
+            pass
+    progress.close()
+    text = stream.getvalue()
+    assert "[1/2] first ..." in text and "[2/2] second ..." in text
+    assert "skdistill demo: 1/2 steps |" in text  # the bar
+    assert set(progress.seconds) == {"first", "second"}
+    quiet = Terminal()
+    progress = _Progress(1, quiet=True, stream=quiet)
+    with progress.stage("silent"):
+        pass
+    assert quiet.getvalue() == ""
+
+
+def test_demo_help_explains_every_option(capsys):
+    parser = _parser()
+    demo = parser._subparsers._group_actions[0].choices["demo"]
+    with pytest.raises(SystemExit) as excinfo:
+        main(["demo", "--help"])
+    assert excinfo.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for action in demo._actions:
+        assert action.help, action.option_strings
+        assert action.option_strings[-1] in text
+    assert 'pip install "skdistill[plot]"' in text
+
+
+def test_help_lists_the_commands():
     result = subprocess.run(
         [sys.executable, "-m", "skdistill.cli", "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0
     assert "demo" in result.stdout
+    assert "distill" in result.stdout
 
 
 def test_unknown_command_exits_nonzero(capsys):
@@ -42,3 +275,371 @@ def test_unknown_command_exits_nonzero(capsys):
         main(["nope"])
     assert excinfo.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+# -- skdistill distill -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Teachers (skops, pickle, corrupt) and CSV files in one folder."""
+    pd = pytest.importorskip("pandas")
+    sio = pytest.importorskip("skops.io")
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+
+    folder = tmp_path_factory.mktemp("distill-inputs")
+    X, y = make_classification(
+        n_samples=360, n_features=4, n_informative=3, n_redundant=0, random_state=0
+    )
+    X = pd.DataFrame(X, columns=["f0", "f1", "f2", "f3"])
+    # The teacher is fitted on rows the student never sees, as in production.
+    X_old, y_old = X[:160], y[:160]
+    forest = RandomForestClassifier(n_estimators=15, max_depth=5, random_state=0)
+    forest.fit(X_old, y_old)
+    sio.dump(forest, folder / "teacher.skops")
+    with open(folder / "teacher.pkl", "wb") as handle:
+        pickle.dump(forest, handle)
+    boosted = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X_old, y_old)
+    sio.dump(boosted, folder / "boosted.skops")
+    (folder / "corrupt.skops").write_bytes(b"PK\x03\x04 a truncated zip archive")
+    train = X[160:310].assign(label=y[160:310])
+    train.to_csv(folder / "train.csv", index=False)
+    train.drop(columns="f3").to_csv(folder / "three_features.csv", index=False)
+    X[310:].to_csv(folder / "unlabeled.csv", index=False)
+    X[310:].assign(label=-5)[["label", "f3", "f2", "f1", "f0"]].to_csv(
+        folder / "unlabeled_with_target.csv", index=False
+    )
+    return folder
+
+
+def _argv(files, out_dir, *extra, teacher="teacher.skops", student="tree:max_depth=3"):
+    """``distill`` arguments; ``extra`` may repeat an option to override it."""
+    argv = [
+        "distill",
+        "--teacher",
+        str(files / teacher),
+        "--data",
+        str(files / "train.csv"),
+        "--target",
+        "label",
+        "--student",
+        student,
+        "--out",
+        str(out_dir / "student.skops"),
+    ]
+    return argv + [str(a) for a in extra]
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _features(files, name="train.csv"):
+    import pandas as pd
+
+    return pd.read_csv(files / name).drop(columns="label", errors="ignore")
+
+
+def test_distill_end_to_end_in_a_subprocess(files, tmp_path):
+    export = pytest.importorskip("skdistill.export")
+    report = tmp_path / "report.md"
+    argv = _argv(files, tmp_path, "--temperature", 2, "--alpha", 0.7, "--report", report)
+    result = subprocess.run(
+        [sys.executable, "-m", "skdistill.cli", *argv, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Reading" in result.stderr  # progress messages without --quiet
+    summary = json.loads(result.stdout)
+    assert (summary["temperature"], summary["alpha"]) == (2.0, 0.7)
+    assert (summary["student"], summary["student_class"]) == (
+        "tree",
+        "DecisionTreeClassifier",
+    )
+    assert summary["rows"] == {"labeled": 150, "train": 120, "test": 30, "unlabeled": 0}
+    assert [row["model"] for row in summary["scores"]] == [
+        "teacher",
+        "hard-label tree",
+        "distilled tree",
+    ]
+    assert summary["scores"][2]["accuracy"] > 0.6
+    # Only the outputs: no temporary file left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md", "student.skops"]
+    assert set(summary["outputs"]) == {str(tmp_path / "student.skops"), str(report)}
+    assert summary["types_to_trust"] == []
+
+    model = export.load(tmp_path / "student.skops")
+    X = _features(files)
+    assert model.student_.get_depth() <= 3
+    assert model.predict_proba(X).shape == (len(X), 2)
+    assert (
+        np.mean(model.predict(X) == export.load(files / "teacher.skops").predict(X)) > 0.7
+    )
+
+    text = report.read_text()
+    assert "| distilled tree |" in text and "| teacher |" in text
+    assert "temperature=2, alpha=0.7" in text
+
+
+def test_usage_error_in_a_subprocess(files, tmp_path):
+    argv = _argv(files, tmp_path, student="forest:n_estimators=5")
+    result = subprocess.run(
+        [sys.executable, "-m", "skdistill.cli", *argv], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "skdistill distill: error: unknown student 'forest'" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "student.skops").exists()
+
+
+def test_distill_search(files, tmp_path, capsys):
+    report = tmp_path / "report.md"
+    code, out, err = _run(
+        _argv(files, tmp_path, "--search", "--json", "--report", report), capsys
+    )
+    assert code == 0, err
+    assert "searching temperature x alpha" in err  # the progress indicator
+    summary = json.loads(out)
+    results = summary["search"]["results"]
+    assert len(results) == 10
+    hard = next(r for r in results if r["alpha"] == 0)
+    best = min(results, key=lambda r: r["rank"])
+    assert best["mean"] >= hard["mean"]  # alpha=0 is a candidate: never worse
+    assert (summary["temperature"], summary["alpha"]) == (
+        best["temperature"],
+        best["alpha"],
+    )
+    text = " ".join(report.read_text().split())
+    chosen = f"temperature={best['temperature']:g}, alpha={best['alpha']:g} (chosen by"
+    assert chosen in text
+    assert "## Search (3-fold cross-validation, roc_auc)" in text
+
+
+@pytest.mark.parametrize("name", ["unlabeled.csv", "unlabeled_with_target.csv"])
+def test_distill_unlabeled(files, tmp_path, capsys, name):
+    argv = _argv(files, tmp_path, "--unlabeled", files / name, "--json", "--quiet")
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    assert err == ""
+    summary = json.loads(out)
+    assert summary["rows"] == {"labeled": 150, "train": 120, "test": 30, "unlabeled": 50}
+
+
+@pytest.mark.parametrize(
+    "spec, class_name",
+    [
+        ("logreg:C=0.5", "Pipeline"),
+        ("mlp:hidden_layer_sizes=(8,),max_iter=300", "Pipeline"),
+        ("lightgbm:n_estimators=10,num_leaves=7", "LGBMClassifier"),
+        ("xgboost:n_estimators=10,max_depth=2", "XGBClassifier"),
+    ],
+    ids=lambda v: v.split(":")[0] if ":" in v else None,
+)
+def test_distill_student_kinds(files, tmp_path, capsys, spec, class_name):
+    export = pytest.importorskip("skdistill.export")
+    framework = spec.split(":")[0]
+    if framework in ("lightgbm", "xgboost"):
+        pytest.importorskip(framework)
+    argv = _argv(files, tmp_path, "--json", "--quiet", "--test-size", 0, student=spec)
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["student_class"] == class_name
+    assert summary["scores"] is None  # --test-size 0: nothing held out
+    # The summary names the types a user must trust to load the file, if any.
+    model = export.load(tmp_path / "student.skops", trusted=summary["types_to_trust"])
+    assert set(model.predict(_features(files))) <= {0, 1}
+
+
+def test_distill_onnx(files, tmp_path, capsys):
+    ort = pytest.importorskip("onnxruntime")
+    export = pytest.importorskip("skdistill.export")
+    import inspect
+
+    if "X_sample" not in inspect.signature(export.to_onnx).parameters:
+        pytest.skip("skdistill.export.to_onnx has not landed yet")
+    argv = _argv(files, tmp_path, "--onnx", tmp_path / "student.onnx", "--quiet")
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    model = export.load(tmp_path / "student.skops")
+    X = _features(files)
+    session = ort.InferenceSession(str(tmp_path / "student.onnx"))
+    name = session.get_inputs()[0].name
+    label, proba = session.run(None, {name: X.to_numpy(dtype=np.float32)})
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(label, model.predict(X))
+
+
+@pytest.mark.parametrize(
+    "teacher, extra, warning",
+    [
+        ("teacher.pkl", ["--trust-pickle"], "warning: loading the pickle file"),
+        ("boosted.skops", ["--trust", TREE_PREDICTOR], None),
+    ],
+    ids=["pickle-trusted", "skops-type-trusted"],
+)
+def test_distill_trusted_teachers(files, tmp_path, capsys, teacher, extra, warning):
+    argv = _argv(files, tmp_path, "--quiet", *extra, teacher=teacher)
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    assert (tmp_path / "student.skops").is_file()
+    if warning:
+        assert warning in err
+
+
+def test_distill_refuses_to_overwrite_without_force(files, tmp_path, capsys):
+    out = tmp_path / "student.skops"
+    out.write_text("an earlier student")
+    report = tmp_path / "report.md"
+    code, _, err = _run(_argv(files, tmp_path, "--report", report), capsys)
+    assert code == 2
+    assert "already exists; pass --force" in err
+    assert out.read_text() == "an earlier student"
+    assert not report.exists()  # every output is checked before any work
+
+    code, _, err = _run(_argv(files, tmp_path, "--report", report, "--force"), capsys)
+    assert code == 0, err
+    assert out.read_bytes()[:2] == b"PK"  # a skops (zip) file now
+    assert report.is_file()
+
+
+@pytest.mark.parametrize(
+    "change, status, message",
+    [
+        ({"teacher": "teacher.pkl"}, 2, r"pickle file.*--trust-pickle"),
+        ({"teacher": "corrupt.skops"}, 1, r"could not load the teacher .*corrupt\.skops"),
+        ({"teacher": "boosted.skops"}, 1, r"not trusted.*--trust TYPE"),
+        ({"teacher": "missing.skops"}, 2, r"--teacher .*missing\.skops: no such file"),
+        ({"extra": ["--target", "fraud"]}, 2, r"'fraud' is not a column .*f0, f1, f2, f3"),
+        ({"student": "forest"}, 2, r"unknown student 'forest'.*tree, logreg, mlp"),
+        (
+            {"student": "tree:depth=3"},
+            2,
+            r"'depth' \(did you mean 'max_depth'\?\).*ccp_alpha",
+        ),
+        ({"student": "tree:max_depth"}, 2, r"expected key=value"),
+        ({"extra": ["--search", "--alpha", "0.5"]}, 2, r"--search chooses"),
+        ({"extra": ["--alpha", "1.5"]}, 2, r"argument --alpha: must be in \[0, 1\]"),
+        ({"extra": ["--report", "r.md", "--test-size", "0"]}, 2, r"--test-size > 0"),
+        ({"extra": ["--out", "student.pkl"]}, 2, r"must end in \.skops"),
+        ({"extra": ["--data", "{files}/three_features.csv"]}, 1, r"missing 'f3'"),
+        ({"extra": ["--unlabeled", "{files}/three_features.csv"]}, 1, r"missing 'f3'"),
+    ],
+    ids=[
+        "pickle-not-trusted",
+        "corrupt-teacher",
+        "untrusted-type",
+        "missing-teacher",
+        "missing-target",
+        "unknown-student",
+        "unknown-student-key",
+        "student-key-without-value",
+        "search-and-alpha",
+        "alpha-out-of-range",
+        "report-without-held-out-rows",
+        "out-not-skops",
+        "feature-mismatch",
+        "unlabeled-feature-mismatch",
+    ],
+)
+def test_distill_errors(files, tmp_path, capsys, monkeypatch, change, status, message):
+    monkeypatch.chdir(tmp_path)
+    extra = [a.format(files=files) for a in change.get("extra", [])]
+    kwargs = {key: change[key] for key in ("teacher", "student") if key in change}
+    argv = _argv(files, tmp_path, *extra, "--quiet", **kwargs)
+    if status == 2 and "argument --" in message:
+        with pytest.raises(SystemExit) as excinfo:  # argparse's own errors
+            main(argv)
+        code, err = excinfo.value.code, capsys.readouterr().err
+    else:
+        code, _, err = _run(argv, capsys)
+    assert code == status
+    assert "skdistill distill: error:" in err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no output written
+    assert re.search(message, " ".join(err.split())), err
+
+
+@pytest.mark.skipif(
+    any(__import__("importlib").util.find_spec(m) for m in ("pyarrow", "fastparquet")),
+    reason="a parquet engine is installed",
+)
+def test_distill_parquet_without_engine(files, tmp_path, capsys):
+    data = tmp_path / "train.parquet"
+    data.write_bytes(b"PAR1")
+    argv = _argv(files, tmp_path, "--data", data, "--quiet")
+    code, _, err = _run(argv, capsys)
+    assert code == 1
+    assert "needs pyarrow" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["train.parquet"]
+
+
+def test_distill_parquet(files, tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    data = tmp_path / "train.parquet"
+    pd.read_csv(files / "train.csv").to_parquet(data)
+    code, _, err = _run(_argv(files, tmp_path, "--data", data, "--quiet"), capsys)
+    assert code == 0, err
+
+
+def test_interrupted_distill_leaves_no_file(files, tmp_path, capsys, monkeypatch):
+    from skdistill import cli
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    # The student is written first; the interruption comes while writing the report.
+    monkeypatch.setattr(cli, "_report_markdown", interrupt)
+    code, _, err = _run(_argv(files, tmp_path, "--report", tmp_path / "r.md"), capsys)
+    assert code == 130
+    assert "interrupted" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_distill_help_explains_every_option(capsys):
+    parser = _parser()
+    distill = parser._subparsers._group_actions[0].choices["distill"]
+    with pytest.raises(SystemExit) as excinfo:
+        main(["distill", "--help"])
+    assert excinfo.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for action in distill._actions:
+        assert action.help, action.option_strings
+        assert action.option_strings[-1] in text
+    for name in ("tree", "logreg", "mlp", "lightgbm", "xgboost"):
+        assert f"{name} " in text
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("tree", ("tree", {})),
+        (
+            "Tree:max_depth=4,criterion=entropy",
+            ("tree", {"max_depth": 4, "criterion": "entropy"}),
+        ),
+        (
+            "mlp:hidden_layer_sizes=(64, 32),alpha=1e-3,early_stopping=true",
+            (
+                "mlp",
+                {"hidden_layer_sizes": (64, 32), "alpha": 1e-3, "early_stopping": True},
+            ),
+        ),
+        (
+            "logreg:class_weight='balanced', C=0.5",
+            ("logreg", {"class_weight": "balanced", "C": 0.5}),
+        ),
+        ("lightgbm:", ("lightgbm", {})),
+    ],
+)
+def test_parse_student_spec(spec, expected):
+    assert _parse_student_spec(spec) == expected

@@ -1,0 +1,1065 @@
+"""``skdistill demo``: boosted teachers distilled into small students, on embedded data.
+
+Two parts, each a teacher, a temperature x alpha search and a report with its
+verdict: sklearn's bundled digits (10 classes) and a synthetic fraud-like set (about
+1.5% positives). Needs only numpy, scipy and scikit-learn; LightGBM adds a boosted
+student on the fraud set, matplotlib the plots, tqdm a progress bar.
+
+Called by :mod:`skdistill.cli`, which only parses the command line. Everything is
+computed before anything is written; files are then written into the output folder
+only, each through a temporary file and a rename.
+"""
+
+import base64
+import html
+import io
+import json
+import math
+import os
+import platform
+import re
+import secrets
+import sys
+import textwrap
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["run"]
+
+#: ``report.json["generator"]``: how a later run recognises an earlier demo's folder.
+GENERATOR = "skdistill demo"
+
+#: What gives the plots, in the message printed without matplotlib.
+PLOT_HINT = 'pip install "skdistill[plot]"'
+
+_REPORTS = ("report.md", "report.html", "report.json")
+#: Files an earlier demo may have written (plots are ``<part>_<what>.png``); only
+#: these are ever replaced or removed in a folder that holds an earlier demo.
+_OUTPUT_NAME = re.compile(r"(report\.(md|html|json)|[a-z]+_[a-z]+\.png)")
+
+#: The searched grid: alpha=0 (hard labels; the temperature then does nothing, so
+#: its row is flat) comes first so that it wins ties.
+_ALPHAS = (0.0, 0.5, 0.8, 1.0)
+_TEMPERATURES = (1.0, 3.0, 10.0)
+_QUICK_ALPHAS = (0.0, 0.5, 1.0)
+_QUICK_TEMPERATURES = (1.0, 10.0)
+
+
+class DemoUsageError(Exception):
+    """The output folder cannot be used as given (exit status 2)."""
+
+
+# -- settings and data ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """How much work the demo does: full, or ``--quick``."""
+
+    quick: bool
+    digits_rounds: int
+    fraud_rounds: int
+    fraud_rows: int
+    alphas: tuple
+    temperatures: tuple
+    cv: int
+    n_seeds: int
+    n_bootstrap: int
+    latency_calls: int
+    lightgbm_rounds: int
+
+    @classmethod
+    def make(cls, quick):
+        common = {"cv": 3, "latency_calls": 10 if quick else 30}
+        if quick:
+            return cls(
+                quick=True,
+                digits_rounds=30,
+                fraud_rounds=100,
+                fraud_rows=5000,
+                alphas=_QUICK_ALPHAS,
+                temperatures=_QUICK_TEMPERATURES,
+                n_seeds=2,
+                n_bootstrap=10,
+                lightgbm_rounds=100,
+                **common,
+            )
+        return cls(
+            quick=False,
+            digits_rounds=200,
+            fraud_rounds=500,
+            fraud_rows=12000,
+            alphas=_ALPHAS,
+            temperatures=_TEMPERATURES,
+            n_seeds=3,
+            n_bootstrap=40,
+            lightgbm_rounds=200,
+            **common,
+        )
+
+
+@dataclass
+class _Problem:
+    """One part of the demo: a dataset, its splits and what was fitted on it."""
+
+    key: str  # prefix of the plot files
+    title: str
+    about: str
+    X: object
+    y: object
+    teacher_params: dict  # of HistGradientBoostingClassifier, besides max_iter
+    teacher_style: str  # the teacher's settings, in words
+    scoring: str  # what the search maximises
+    scoring_label: str
+    console_columns: tuple  # report columns printed on the console
+    n_classes: int = 0
+    splits: dict = field(default_factory=dict)
+    teacher: object = None
+    teacher_about: str = ""
+    search: object = None
+    models: dict = field(default_factory=dict)  # the students, by report name
+    notes: list = field(default_factory=list)
+    report: object = None
+    plots: dict = field(default_factory=dict)  # file name -> (title, PNG bytes)
+
+
+def _problems(settings, seed):
+    import numpy as np
+    from sklearn.datasets import load_digits, make_classification
+
+    X, y = load_digits(return_X_y=True)
+    digits = _Problem(
+        key="digits",
+        title="Digits (10 classes)",
+        about=f"scikit-learn's bundled digits ({len(y):,} handwritten 8x8 images, 64 "
+        "pixel features, 10 classes; the small cousin of MNIST)",
+        X=X.astype(np.float64),
+        y=y,
+        teacher_params={},
+        teacher_style="default settings",
+        scoring="accuracy",
+        scoring_label="accuracy",
+        console_columns=("accuracy", "roc_auc", "log_loss", "fidelity"),
+    )
+    X, y = make_classification(
+        n_samples=settings.fraud_rows,
+        n_features=20,
+        n_informative=5,
+        n_redundant=5,
+        weights=[0.985],
+        class_sep=1.0,
+        flip_y=0.002,
+        random_state=seed,
+    )
+    fraud = _Problem(
+        key="fraud",
+        title=f"Synthetic fraud ({y.mean():.1%} positives)",
+        about=f"a synthetic fraud-like set (make_classification: {len(y):,} rows, 20 "
+        f"features, {y.mean():.1%} positives)",
+        X=X,
+        y=y,
+        # Regularised: unregularised, 500 rounds on a few thousand rows with rare
+        # positives give overconfident probabilities, a poor teacher for soft targets.
+        teacher_params={
+            "learning_rate": 0.05,
+            "max_leaf_nodes": 15,
+            "min_samples_leaf": 40,
+            "l2_regularization": 1.0,
+        },
+        teacher_style="learning rate 0.05, at most 15 leaves of at least 40 rows, L2 "
+        "regularisation 1",
+        scoring="average_precision",
+        scoring_label="average precision (PR-AUC)",
+        console_columns=("roc_auc", "pr_auc", "recall_at_1%_fpr", "fidelity"),
+    )
+    return [digits, fraud]
+
+
+def _split(problem, seed):
+    """Teacher rows (50%), student rows (30%) and held-out rows (20%), stratified."""
+    from sklearn.model_selection import train_test_split
+
+    X_teacher, X_rest, y_teacher, y_rest = train_test_split(
+        problem.X, problem.y, train_size=0.5, stratify=problem.y, random_state=seed
+    )
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.4, stratify=y_rest, random_state=seed
+    )
+    problem.splits = {
+        "teacher": (X_teacher, y_teacher),
+        "train": (X_train, y_train),
+        "test": (X_test, y_test),
+    }
+    problem.n_classes = len(set(problem.y.tolist()))
+
+
+# -- the teacher's logits, computed once per set of rows -----------------------------
+
+
+class _LogitsCache:
+    """A ``memory=`` for the distillers that keeps the teacher's logits in RAM.
+
+    The candidates of the search and the refits of the verdicts label the same rows
+    with the same teacher; through this cache the teacher is asked once per set of
+    rows. Unlike a ``joblib.Memory`` folder it writes nothing. ``clone`` deep-copies
+    parameters, so it shares itself instead of copying.
+    """
+
+    def __init__(self):
+        self._store = {}
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):  # pickled (e.g. to measure a model's size): empty
+        return (type(self), ())
+
+    def cache(self, func, ignore=()):
+        import joblib
+
+        def cached(*args, **kwargs):
+            kept = {k: v for k, v in kwargs.items() if k not in ignore}
+            key = joblib.hash((func.__name__, args, kept))
+            if key not in self._store:
+                self._store[key] = func(*args, **kwargs)
+            return self._store[key]
+
+        return cached
+
+
+# -- progress -------------------------------------------------------------------------
+
+
+class _Progress:
+    """``[k/n] what ...`` stage lines on stderr; a tqdm bar on a terminal with tqdm."""
+
+    def __init__(self, total, *, quiet, stream=None):
+        self.total = total
+        self.quiet = quiet
+        self.stream = sys.stderr if stream is None else stream
+        self.done = 0
+        self.seconds = {}
+        self._bar = None
+        if not quiet and self.stream.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                pass
+            else:
+                self._bar = tqdm(
+                    total=total,
+                    file=self.stream,
+                    desc="skdistill demo",
+                    bar_format="{desc}: {n}/{total} steps |{bar}| {elapsed}",
+                    leave=False,
+                )
+
+    def stage(self, label):
+        return _Stage(self, label)
+
+    def message(self, text):
+        if self.quiet:
+            return
+        if self._bar is not None:
+            self._bar.write(text, file=self.stream)
+        else:
+            print(text, file=self.stream, flush=True)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class _Stage:
+    def __init__(self, progress, label):
+        self.progress = progress
+        self.label = label
+
+    def __enter__(self):
+        progress = self.progress
+        self.number = progress.done + 1
+        progress.message(f"[{self.number}/{progress.total}] {self.label} ...")
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        progress = self.progress
+        progress.seconds[self.label] = round(time.perf_counter() - self.start, 2)
+        progress.done += 1
+        if progress._bar is not None:
+            progress._bar.update(1)
+        return False
+
+
+# -- fitting --------------------------------------------------------------------------
+
+
+def _optional(module):
+    """Whether ``module`` can be imported."""
+    try:
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _fit_teacher(problem, settings, seed, progress):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rounds = settings.digits_rounds if problem.key == "digits" else settings.fraud_rounds
+    trees = rounds * (problem.n_classes if problem.n_classes > 2 else 1)
+    X, y = problem.splits["teacher"]
+    problem.teacher_about = (
+        f"HistGradientBoostingClassifier, {rounds} rounds ({trees:,} trees; "
+        f"{problem.teacher_style}), fitted on {len(y):,} rows"
+    )
+    with progress.stage(f"{problem.key}: fitting the teacher ({trees:,} boosted trees)"):
+        problem.teacher = HistGradientBoostingClassifier(
+            max_iter=rounds,
+            early_stopping=False,
+            random_state=seed,
+            **problem.teacher_params,
+        ).fit(X, y)
+
+
+def _search_tree(problem, settings, seed, progress, cache):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.tree import DecisionTreeClassifier
+
+    from . import DistilledClassifier
+
+    X, y = problem.splits["train"]
+    tree = DecisionTreeClassifier(max_depth=6, random_state=seed)
+    grid = {"alpha": list(settings.alphas), "temperature": list(settings.temperatures)}
+    n_candidates = len(settings.alphas) * len(settings.temperatures)
+    label = (
+        f"{problem.key}: grid search over temperature x alpha "
+        f"({n_candidates} candidates x {settings.cv} folds)"
+    )
+    with progress.stage(label):
+        problem.search = GridSearchCV(
+            DistilledClassifier(problem.teacher, tree, memory=cache, random_state=seed),
+            grid,
+            scoring=problem.scoring,
+            cv=StratifiedKFold(settings.cv, shuffle=True, random_state=seed),
+        ).fit(X, y)
+        problem.models["hard-label tree"] = clone(tree).fit(X, y)
+        problem.models["distilled tree"] = problem.search.best_estimator_
+
+
+#: The LightGBM student and its distillation settings (not searched, to stay quick).
+_LGBM_TEMPERATURE = 3.0
+_LGBM_ALPHA = 0.8
+_LGBM_PARAMS = {"num_leaves": 7, "learning_rate": 0.1, "n_jobs": 1, "verbose": -1}
+
+
+def _fit_lightgbm(problem, settings, seed, progress, cache):
+    """A small LightGBM student, early-stopped, on hard labels and distilled."""
+    from lightgbm import LGBMClassifier
+
+    from . import DistilledClassifier
+    from .strategies import LightGBMStrategy
+
+    X, y = problem.splits["train"]
+    student = LGBMClassifier(n_estimators=settings.lightgbm_rounds, **_LGBM_PARAMS)
+    label = f"{problem.key}: LightGBM student, on hard labels and distilled"
+    with progress.stage(label):
+        models = {}
+        for name, alpha in (("hard-label LightGBM", 0.0), ("distilled LightGBM", None)):
+            model = DistilledClassifier(
+                problem.teacher,
+                student,
+                temperature=_LGBM_TEMPERATURE,
+                alpha=_LGBM_ALPHA if alpha is None else alpha,
+                strategy=LightGBMStrategy(early_stopping_rounds=20),
+                memory=cache,
+                random_state=seed,
+            ).fit(X, y)
+            models[name] = model
+        # The hard-label row is the plain (early-stopped) LGBMClassifier: no verdict
+        # against itself; the distilled one is refitted beside its twin for its verdict.
+        problem.models["hard-label LightGBM"] = models["hard-label LightGBM"].student_
+        problem.models["distilled LightGBM"] = models["distilled LightGBM"]
+    problem.notes.append(
+        f"LightGBM students: LGBMClassifier(n_estimators={settings.lightgbm_rounds}, "
+        "num_leaves=7, learning_rate=0.1), early stopping after 20 rounds without "
+        "progress on a 10% validation split of the student rows; distilled at "
+        f"temperature={_LGBM_TEMPERATURE:g}, alpha={_LGBM_ALPHA:g} (fixed, not "
+        "searched); the hard-label one is the same model with alpha=0."
+    )
+
+
+def _report(problem, settings, seed, progress):
+    from .report import distillation_report
+
+    X_train, y_train = problem.splits["train"]
+    X_test, y_test = problem.splits["test"]
+    label = (
+        f"{problem.key}: report and verdict (refitting each distilled student and its "
+        f"hard-label twin over {settings.n_seeds} seeds)"
+    )
+    with progress.stage(label):
+        problem.report = distillation_report(
+            problem.teacher,
+            problem.models,
+            X_test,
+            y_test,
+            X_train=X_train,
+            y_train=y_train,
+            n_seeds=settings.n_seeds,
+            n_bootstrap=settings.n_bootstrap,
+            latency_calls=settings.latency_calls,
+            n_batches=2,
+            random_state=seed,
+        )
+
+
+# -- plots ----------------------------------------------------------------------------
+
+
+def _png(draw):
+    """Draw on a fresh figure (no pyplot, no window) and return its PNG bytes."""
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 5.6), layout="constrained")
+    draw(figure.add_subplot())
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
+
+
+def _retitle(ax, first_line):
+    """Put the part's name above the Display's own title."""
+    ax.set_title(f"{first_line}\n{ax.get_title()}", fontsize=10)
+
+
+#: Probabilities below this are drawn at it on the log axes of the fraud fidelity plot.
+_FLOOR = 1e-5
+
+
+def _fidelity_log(ax, teacher, student, X, name):
+    """Fidelity scatter of the positive class on log axes (rare positives, near 0)."""
+    import numpy as np
+
+    from .report import FidelityDisplay
+
+    display = FidelityDisplay.from_predictions(
+        np.clip(teacher.predict_proba(X), _FLOOR, 1.0),
+        np.clip(student.predict_proba(X), _FLOOR, 1.0),
+        labels=student.classes_,
+        name=name,
+        ax=ax,
+    )
+    ax.set(xscale="log", yscale="log", xlim=(_FLOOR / 2, 1.5), ylim=(_FLOOR / 2, 1.5))
+    display.diagonal_.set_data([_FLOOR, 1.0], [_FLOOR, 1.0])
+    ax.set_xlabel(ax.get_xlabel() + f", log scale (< {_FLOOR:g} drawn at {_FLOOR:g})")
+    ax.set_ylabel(ax.get_ylabel() + ", log scale")
+
+
+def _draw_plots(problem, settings):
+    """The problem's plots, as ``{file name: (caption, PNG bytes)}``."""
+    from .report import (
+        DistillationSearchDisplay,
+        FidelityDisplay,
+        LossCurveDisplay,
+        ReliabilityDisplay,
+        TeacherStudentCurveDisplay,
+    )
+
+    X_test, y_test = problem.splits["test"]
+    students = dict(problem.models)
+    key, title = problem.key, problem.title
+    binary = problem.n_classes == 2
+    plots = {}
+
+    def search(ax):
+        DistillationSearchDisplay.from_cv_results(problem.search, ax=ax)
+        _retitle(ax, f"{title}, depth-6 tree student")
+
+    plots[f"{key}_search.png"] = (
+        f"Mean {settings.cv}-fold cross-validated {problem.scoring_label} of the "
+        "distilled tree over temperature x alpha; bottom row: hard labels (alpha=0); "
+        "red frame: chosen",
+        _png(search),
+    )
+    if binary:
+        for kind, what in (("roc", "ROC curves"), ("pr", "Precision-recall curves")):
+
+            def curves(ax, kind=kind):
+                TeacherStudentCurveDisplay.from_estimator(
+                    problem.teacher, students, X_test, y_test, kind=kind, ax=ax
+                )
+                _retitle(ax, title)
+
+            plots[f"{key}_{kind}.png"] = (
+                f"{what} of the teacher and its students on the held-out rows",
+                _png(curves),
+            )
+    else:
+        # With 1.5% positives, nearly every row sits in the lowest bin: the diagram
+        # says little there, so it is drawn for the multiclass part only.
+        def reliability(ax):
+            ReliabilityDisplay.from_estimator(
+                problem.teacher, students, X_test, y_test, strategy="quantile", ax=ax
+            )
+            _retitle(ax, title)
+
+        plots[f"{key}_reliability.png"] = (
+            "Reliability diagram: confidence (probability of the predicted class) "
+            "against the share of right predictions, in 10 bins of equal row counts (the "
+            "table's ece uses 10 bins of equal width)",
+            _png(reliability),
+        )
+
+    def fidelity(ax):
+        name, student = "the distilled tree", problem.models["distilled tree"]
+        if binary:
+            _fidelity_log(ax, problem.teacher, student, X_test, name)
+        else:
+            FidelityDisplay.from_estimator(student, X_test, name=name, ax=ax)
+        _retitle(ax, title)
+
+    plots[f"{key}_fidelity.png"] = (
+        "Fidelity: the distilled tree's probability against the teacher's, one point "
+        "per held-out row"
+        + (
+            " (log axes: most probabilities of the rare class are near 0)" if binary else ""
+        ),
+        _png(fidelity),
+    )
+    if "distilled LightGBM" in problem.models:
+
+        def loss(ax):
+            LossCurveDisplay.from_estimator(
+                problem.models["distilled LightGBM"], name="the distilled LightGBM", ax=ax
+            )
+            _retitle(ax, title)
+
+        plots[f"{key}_loss.png"] = (
+            "Distillation loss per boosting round of the LightGBM student on its "
+            "early-stopping validation rows",
+            _png(loss),
+        )
+    return plots
+
+
+# -- text: console, Markdown, HTML, JSON -------------------------------------------------
+
+_COLUMN_LABELS = {
+    "accuracy": "accuracy",
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "recall_at_1%_fpr": "recall@1%FPR",
+    "log_loss": "log-loss",
+    "fidelity": "fidelity",
+}
+
+
+def _size(n_bytes):
+    for unit in ("B", "kB", "MB", "GB"):
+        if n_bytes < 1000 or unit == "GB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1000
+
+
+def _ratio(value):
+    return f"{value:.0f}x" if value >= 10 else f"{value:.1f}x"
+
+
+def _number(value, digits=3):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def _text_table(header, rows):
+    """A plain table: first column left-aligned, the others right-aligned."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        return "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
+
+    return "\n".join([line(header), *(line(r) for r in rows)])
+
+
+def _search_summary(problem):
+    """``(chosen, hard)``: the chosen candidate and alpha=0, as text, from the search."""
+    import numpy as np
+
+    results = problem.search.cv_results_
+    best = problem.search.best_index_
+    alphas = np.asarray(results["param_alpha"], dtype=float)
+    hard = int(np.flatnonzero(alphas == 0)[0])
+
+    def score(i):
+        mean, std = results["mean_test_score"][i], results["std_test_score"][i]
+        return f"{mean:.3f} ± {std:.3f}"
+
+    params = problem.search.best_params_
+    chosen = f"temperature={params['temperature']:g}, alpha={params['alpha']:g}"
+    if params["alpha"] == 0:
+        chosen = "alpha=0 (hard labels: distillation did not help in cross-validation)"
+    return f"{chosen} ({score(best)})", f"{score(hard)}"
+
+
+def _describe(problem, settings):
+    """The lines saying what was fitted on which rows."""
+    n = {k: len(v[1]) for k, v in problem.splits.items()}
+    chosen, hard = _search_summary(problem)
+    return [
+        f"Data: {problem.about}.",
+        f"Teacher: {problem.teacher_about}.",
+        f"Students: depth-6 decision trees fitted on the next {n['train']:,} rows, which "
+        "the teacher has not seen: on the labels alone (hard-label tree) and on the "
+        "teacher's soft targets blended with the labels (distilled tree).",
+        f"Search: {settings.cv}-fold cross-validated {problem.scoring_label} on those "
+        f"rows; chosen {chosen}; hard labels {hard}.",
+        *problem.notes,
+        f"Scored on the last {n['test']:,} rows, never used in fitting.",
+    ]
+
+
+def _console_text(problems, settings):
+    parts = []
+    for number, problem in enumerate(problems, 1):
+        lines = [f"== Part {number}/{len(problems)}. {problem.title} =="]
+        for sentence in _describe(problem, settings):
+            lines += textwrap.wrap(sentence, 88, subsequent_indent="  ")
+        header = ["model", *(_COLUMN_LABELS[c] for c in problem.console_columns)]
+        header += ["size", "smaller", "ms/row", "faster"]
+        rows = [
+            [
+                row["model"],
+                *(_number(row[c]) for c in problem.console_columns),
+                _size(row["size_bytes"]),
+                _ratio(row["size_ratio"]),
+                f"{row['latency_ms']:.3f}",
+                _ratio(row["speedup"]),
+            ]
+            for row in problem.report
+        ]
+        lines += ["", _text_table(header, rows), ""]
+        for row in problem.report:
+            if row.get("verdict"):
+                text = f"Verdict, {row['model']} vs the same student on hard labels: "
+                lines += textwrap.wrap(text + row["verdict"], 88, subsequent_indent="  ")
+        parts.append("\n".join(lines))
+    legend = (
+        "size: pickled deployed model (a distiller's fitted student); smaller and "
+        "faster: teacher / model, in size and in median single-row predict_proba time "
+        "(ms/row, one thread); fidelity: share of rows where the model predicts the "
+        "teacher's label. A verdict is 'paid off' when the gain exceeds twice its "
+        "standard error (seeds and a bootstrap of the held-out rows)."
+    )
+    return "\n\n".join([*parts, textwrap.fill(legend, 88)])
+
+
+def _search_markdown(problem, settings):
+    import numpy as np
+
+    results = problem.search.cv_results_
+    alphas = np.asarray(results["param_alpha"], dtype=float)
+    temperatures = np.asarray(results["param_temperature"], dtype=float)
+    best = problem.search.best_index_
+    header = "| alpha \\ temperature | " + " | ".join(
+        f"{t:g}" for t in settings.temperatures
+    )
+    lines = [header + " |", "|---" * (len(settings.temperatures) + 1) + "|"]
+    for alpha in settings.alphas:
+        cells = []
+        for temperature in settings.temperatures:
+            (i,) = np.flatnonzero((alphas == alpha) & (temperatures == temperature))
+            text = (
+                f"{results['mean_test_score'][i]:.4f} ± {results['std_test_score'][i]:.4f}"
+            )
+            cells.append(f"**{text}**" if i == best else text)
+        name = "0 (hard labels)" if alpha == 0 else f"{alpha:g}"
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _plot_markdown(problem, names):
+    """Image lines, each followed by a blank line (a paragraph of its own)."""
+    lines = []
+    for name in names:
+        if name in problem.plots:
+            lines += [f"![{problem.plots[name][0]}]({name})", ""]
+    return lines
+
+
+def _markdown(problems, settings, meta):
+    import sklearn
+
+    from . import __version__
+
+    run_kind = "quick run (--quick)" if settings.quick else "full run"
+    lines = [
+        "# skdistill demo",
+        "",
+        f"skdistill {__version__}, scikit-learn {sklearn.__version__}, Python "
+        f"{platform.python_version()}, {os.cpu_count()} CPU(s), one thread; seed "
+        f"{meta['seed']}; {run_kind} in {meta['seconds']:.0f} s.",
+        "",
+        "Can a small, fast student replace a large teacher? In each part a large boosted "
+        "teacher is fitted on half of the rows, then distilled into a depth-6 decision "
+        "tree on the next 30% (rows the teacher has not seen); teacher and students are "
+        "compared on the last 20%. Beside the distilled tree stands the same tree fitted "
+        "on the labels alone, and a verdict says whether distillation paid off.",
+        "",
+        "Columns: `size_bytes` is the pickled deployed model (a distiller's fitted "
+        "student), `complexity` its nodes; `size_ratio` and `speedup` are teacher / "
+        "model (size, and median single-row `predict_proba` time `latency_ms`, one "
+        "thread); `rows_per_s` is batch throughput; `fidelity` is the share of rows "
+        "where the model predicts the teacher's label, `prob_mad` and `kl_to_teacher` "
+        "the distance to its probabilities; `recall_at_1%_fpr` is the share of "
+        "positives caught when 1% of the negatives are flagged; `ece` is the expected "
+        "calibration error.",
+    ]
+    for number, problem in enumerate(problems, 1):
+        lines += ["", f"## {number}. {problem.title}", ""]
+        lines += [f"- {sentence}" for sentence in _describe(problem, settings)]
+        lines += [
+            "",
+            "### Search: temperature x alpha",
+            "",
+            f"Mean ± sd over {settings.cv} folds of the {problem.scoring_label} of the "
+            "distilled tree; alpha=0 is the hard-label tree (the temperature then does "
+            "nothing), listed first so that it wins ties. Bold: chosen.",
+            "",
+            _search_markdown(problem, settings),
+            "",
+            *_plot_markdown(problem, [f"{problem.key}_search.png"]),
+            "### Teacher and students on the held-out rows",
+            "",
+            problem.report.to_markdown(),
+            "",
+        ]
+        lines += _plot_markdown(problem, [n for n in problem.plots if "_search" not in n])
+    lines += ["", "## Files", ""]
+    lines += [f"- `{name}`" for name in meta["files"]]
+    if not meta["plots"]:
+        lines += ["", f"No plots: matplotlib is not installed; `{PLOT_HINT}` gives them."]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; max-width: 72rem; margin: 2rem auto;
+       padding: 0 1rem; line-height: 1.45; color: #222; }
+h1, h2, h3 { line-height: 1.2; }
+h2 { border-bottom: 1px solid #ccc; padding-bottom: .2rem; margin-top: 2.5rem; }
+.table { overflow-x: auto; margin: 1rem 0; }
+table { border-collapse: collapse; font-size: .85rem; }
+th, td { border: 1px solid #ddd; padding: .25rem .5rem; white-space: nowrap; }
+th { background: #f3f3f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+figure { display: inline-block; margin: .5rem; max-width: 34rem; vertical-align: top; }
+figure img { max-width: 100%; }
+figcaption { font-size: .85rem; color: #555; }
+code { background: #f3f3f3; padding: 0 .2rem; }
+"""
+
+_NUMERIC = re.compile(r"[-+]?[\d,.]+( ?[±x%]| ±.*| [a-z]+)?$|n/a")
+
+
+def _inline(text):
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def _html_table(lines):
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines]
+    head, body = rows[0], rows[2:]  # rows[1] is the |---| line
+
+    def cell(i, text):
+        numeric = i > 0 and _NUMERIC.match(text.strip("*"))
+        attribute = ' class="num"' if numeric else ""
+        return f"<td{attribute}>{_inline(text)}</td>"
+
+    out = [
+        "<thead><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr></thead>"
+    ]
+    out += [
+        "<tr>" + "".join(cell(i, c) for i, c in enumerate(row)) + "</tr>" for row in body
+    ]
+    return '<div class="table"><table>' + "".join(out) + "</table></div>"
+
+
+def _html(markdown, images):
+    """A self-contained page from the demo's own Markdown, its PNGs inlined.
+
+    The Markdown is the demo's own, so a small subset is enough: headings, bullet
+    lists, tables, images on lines of their own, paragraphs, bold and inline code.
+    """
+    body, block, kind = [], [], None
+
+    def close():
+        if kind == "p":
+            body.append(f"<p>{_inline(' '.join(block))}</p>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in block) + "</ul>")
+        elif kind == "table":
+            body.append(_html_table(block))
+        block.clear()
+
+    for line in markdown.splitlines():
+        image = re.fullmatch(r"!\[(.*)\]\((.+)\)", line)
+        heading = re.fullmatch(r"(#{1,3}) (.*)", line)
+        this = (
+            "table"
+            if line.startswith("|")
+            else "ul"
+            if line.startswith("- ")
+            else "p"
+            if line.strip() and not (image or heading)
+            else None
+        )
+        if this != kind or this is None:
+            close()
+        kind = this
+        if this == "ul":
+            block.append(line[2:])
+        elif this is not None:
+            block.append(line)
+        elif heading:
+            level = len(heading.group(1))
+            body.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif image and image.group(2) in images:
+            data = base64.b64encode(images[image.group(2)]).decode("ascii")
+            caption = html.escape(image.group(1))
+            body.append(
+                f'<figure><img src="data:image/png;base64,{data}" alt="{caption}">'
+                f"<figcaption>{caption} (<code>{html.escape(image.group(2))}</code>)"
+                "</figcaption></figure>"
+            )
+    close()
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        "<title>skdistill demo</title>\n"
+        f"<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
+    )
+
+
+def _plain(value):
+    """``value`` with numpy scalars and arrays as Python ones, NaN as None (JSON null)."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json(problems, settings, meta):
+    parts = []
+    for problem in problems:
+        results = problem.search.cv_results_
+        candidates = [
+            {
+                "temperature": float(results["param_temperature"][i]),
+                "alpha": float(results["param_alpha"][i]),
+                "mean": float(results["mean_test_score"][i]),
+                "std": float(results["std_test_score"][i]),
+                "rank": int(results["rank_test_score"][i]),
+            }
+            for i in range(len(results["params"]))
+        ]
+        parts.append(
+            {
+                "key": problem.key,
+                "dataset": problem.title,
+                "about": problem.about,
+                "n_rows": {k: len(v[1]) for k, v in problem.splits.items()},
+                "n_classes": problem.n_classes,
+                "teacher": problem.teacher_about,
+                "search": {
+                    "scoring": problem.scoring,
+                    "n_splits": settings.cv,
+                    "best_params": {
+                        k: float(v) for k, v in problem.search.best_params_.items()
+                    },
+                    "results": candidates,
+                },
+                "notes": problem.notes,
+                "rows": list(problem.report),
+                "verdicts": [v.as_dict() for v in problem.report.verdicts],
+                "plots": list(problem.plots),
+            }
+        )
+    return _plain({**meta, "parts": parts})
+
+
+# -- the output folder ------------------------------------------------------------------
+
+
+def _earlier_demo_files(out):
+    """Files an earlier demo wrote in ``out`` (from its report.json), or None."""
+    try:
+        data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generator") != GENERATOR:
+        return None
+    files = data.get("files", [])
+    return [f for f in files if isinstance(f, str) and _OUTPUT_NAME.fullmatch(f)]
+
+
+def _check_out(out, force):
+    """Refuse an output folder the demo could clobber; earlier demo files in it."""
+    if out.exists() and not out.is_dir():
+        raise DemoUsageError(f"--out {out} is a file; give a folder.")
+    if not out.exists():
+        if not out.absolute().parent.is_dir():
+            raise DemoUsageError(
+                f"--out {out}: the folder {out.absolute().parent} does not exist; the "
+                "demo creates the output folder only, not its parents."
+            )
+        return []
+    earlier = _earlier_demo_files(out)
+    if earlier is not None:
+        return earlier
+    if any(out.iterdir()) and not force:
+        raise DemoUsageError(
+            f"--out {out} is a folder that is not empty and holds no earlier demo "
+            "output; choose a new or empty folder, or pass --force to write the demo's "
+            "files into it (files of the same names are replaced, nothing else is "
+            "touched)."
+        )
+    return []
+
+
+def _write_atomic(path, data):
+    """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(tmp, "xb") as handle:  # "x": never an existing file; mode from umask
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _write_outputs(out, files, earlier):
+    """Write ``files`` (name -> data, in order) into ``out``; drop stale demo files."""
+    created = not out.exists()
+    out.mkdir(exist_ok=True)
+    try:
+        for name, data in files.items():
+            _write_atomic(out / name, data)
+    except BaseException:
+        if created:
+            for name in files:
+                (out / name).unlink(missing_ok=True)
+            if not any(out.iterdir()):
+                out.rmdir()
+        raise
+    for name in earlier:  # e.g. plots of an earlier run with matplotlib
+        path = out / name
+        if name not in files and path.is_file() and not path.is_symlink():
+            path.unlink()
+
+
+# -- the command -------------------------------------------------------------------------
+
+
+def run(args):
+    """Run ``skdistill demo`` with parsed ``args``; return the exit status.
+
+    Raises
+    ------
+    DemoUsageError
+        If the output folder cannot be used (before any work is done).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from .exceptions import DistillationWarning
+
+    out = Path(args.out)
+    earlier = _check_out(out, args.force)
+    settings = _Settings.make(args.quick)
+    has_plots = _optional("matplotlib")
+    has_lightgbm = _optional("lightgbm")
+    problems = _problems(settings, args.seed)
+    progress = _Progress(3 * len(problems) + has_lightgbm + 1, quiet=args.quiet)
+    cache = _LogitsCache()
+    start = time.perf_counter()
+    try:
+        # One native thread: on a small shared machine, OpenMP threads of the boosted
+        # teacher spin against other processes and can slow the demo down tenfold.
+        with warnings.catch_warnings(), threadpool_limits(limits=1):
+            warnings.simplefilter("ignore", DistillationWarning)
+            for problem in problems:
+                _split(problem, args.seed)
+                _fit_teacher(problem, settings, args.seed, progress)
+                _search_tree(problem, settings, args.seed, progress, cache)
+                if problem.n_classes == 2 and has_lightgbm:
+                    _fit_lightgbm(problem, settings, args.seed, progress, cache)
+                _report(problem, settings, args.seed, progress)
+            label = "drawing the plots and writing" if has_plots else "writing"
+            with progress.stage(f"{label} report.md, report.html and report.json"):
+                if has_plots:
+                    for problem in problems:
+                        problem.plots = _draw_plots(problem, settings)
+                images = {n: p[1] for pr in problems for n, p in pr.plots.items()}
+                meta = {
+                    "generator": GENERATOR,
+                    "seed": args.seed,
+                    "quick": settings.quick,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    "plots": has_plots,
+                    "lightgbm": has_lightgbm,
+                    "files": [*_REPORTS, *images],
+                }
+                markdown = _markdown(problems, settings, meta)
+                report = _json(problems, settings, meta)
+                report["stage_seconds"] = dict(progress.seconds)
+                files = {
+                    **images,
+                    "report.md": markdown,
+                    "report.html": _html(markdown, images),
+                    # last: it marks the folder as the demo's
+                    "report.json": json.dumps(report, indent=2, ensure_ascii=False),
+                }
+                _write_outputs(out, files, earlier)
+    finally:
+        progress.close()
+    seconds = time.perf_counter() - start
+    folder = out.resolve()
+    written = "report.md, report.html, report.json"
+    written += f" and {len(images)} plots (PNG)" if images else ""
+    closing = [f"Wrote {written} to {folder}{os.sep} in {seconds:.0f} s."]
+    if images:
+        closing.append(f"Open {folder / 'report.html'} in a browser to see them.")
+    else:
+        closing.append(f"No plots: matplotlib is not installed; {PLOT_HINT} gives them.")
+    if not has_lightgbm:
+        closing.append(
+            'LightGBM is not installed; pip install "skdistill[lightgbm]" adds a '
+            "LightGBM student to the fraud part."
+        )
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+        if not args.quiet:
+            print("\n".join(closing), file=sys.stderr)
+    else:
+        print(_console_text(problems, settings))
+        print()
+        print("\n".join(closing))
+    return 0
