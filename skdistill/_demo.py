@@ -18,13 +18,14 @@ import math
 import os
 import platform
 import re
-import secrets
 import sys
 import textwrap
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ._io import write_atomic
 
 __all__ = ["run"]
 
@@ -942,27 +943,13 @@ def _check_out(out, force):
     return []
 
 
-def _write_atomic(path, data):
-    """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as handle:  # "x": never an existing file; mode from umask
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def _write_outputs(out, files, earlier):
     """Write ``files`` (name -> data, in order) into ``out``; drop stale demo files."""
     created = not out.exists()
     out.mkdir(exist_ok=True)
     try:
         for name, data in files.items():
-            _write_atomic(out / name, data)
+            write_atomic(out / name, data)
     except BaseException:
         if created:
             for name in files:

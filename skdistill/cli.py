@@ -12,12 +12,13 @@ import difflib
 import json
 import os
 import sys
-import tempfile
 import textwrap
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ._io import write_atomic
 
 __all__ = ["main"]
 
@@ -231,21 +232,6 @@ def _students_epilog():
 def _log(message, quiet):
     if not quiet:
         print(message, file=sys.stderr, flush=True)
-
-
-def _write_atomic(path, data):
-    """Write ``data`` (str or bytes) to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        mode = "wb" if isinstance(data, bytes) else "w"
-        encoding = None if isinstance(data, bytes) else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding) as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _size(n_bytes):
@@ -881,12 +867,12 @@ def _write_outputs(args, result):
             ) from None
         written.append(args.out)
         if args.onnx:
-            _write_atomic(args.onnx, result["onnx_model"].SerializeToString())
+            write_atomic(args.onnx, result["onnx_model"].SerializeToString())
             written.append(args.onnx)
         sizes = {path: os.path.getsize(path) for path in written}
         result["types_to_trust"] = _types_to_trust(args.out)
         if args.report:
-            _write_atomic(args.report, _report_markdown(args, result, sizes))
+            write_atomic(args.report, _report_markdown(args, result, sizes))
             written.append(args.report)
             sizes[args.report] = os.path.getsize(args.report)
     except BaseException:

@@ -26,10 +26,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import optional_import
 from .._distill import DistilledClassifier, DistilledRegressor
+from .._io import write_atomic
 from .._targets import PROBA_FLOOR, binary_logits
 from .._validation import name_of
 from ..strategies import ExpandStrategy, LightGBMStrategy, RegressStrategy, XGBoostStrategy
-from ._persist import _versions, _write_atomic
+from ._persist import _versions
 
 __all__ = ["CompiledStudent", "compile_student"]
 
@@ -154,8 +155,8 @@ def compile_student(
             meta["versions"][framework] = sys.modules[framework].__version__
         text = json.dumps(meta, indent=2)
         # metadata first: a library without its (matching) metadata is refused on load
-        _write_atomic(meta_path, lambda tmp: tmp.write_text(text), overwrite=overwrite)
-        _write_atomic(path, lambda tmp: shutil.copyfile(built, tmp), overwrite=overwrite)
+        write_atomic(meta_path, lambda tmp: tmp.write_text(text), overwrite=overwrite)
+        write_atomic(path, lambda tmp: shutil.copyfile(built, tmp), overwrite=overwrite)
     return CompiledStudent(path, n_jobs=n_jobs)
 
 

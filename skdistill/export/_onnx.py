@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._compat import optional_import
 from .._distill import DistilledClassifier, DistilledRegressor
+from .._io import write_atomic
 from .._targets import PROBA_FLOOR
 from .._validation import name_of
 from ..strategies import (
@@ -29,7 +30,6 @@ from ..strategies import (
     XGBoostStrategy,
 )
 from ..strategies._skorch import _PROBA_EPS, _is_skorch_classifier
-from ._persist import _write_atomic
 
 __all__ = ["to_onnx"]
 
@@ -152,7 +152,7 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     onnx.checker.check_model(proto)
     if path is not None:
         data = proto.SerializeToString()
-        _write_atomic(path, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
+        write_atomic(path, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
     return proto
 
 

@@ -8,9 +8,7 @@ caller names, and refuses pickle/joblib files unless told to trust them.
 import copy
 import io
 import json
-import os
 import pickle
-import secrets
 import struct
 import sys
 import warnings
@@ -22,6 +20,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 
 from .._compat import extra_for, optional_import
 from .._distill import DistilledClassifier, DistilledRegressor
+from .._io import write_atomic
 from .._validation import name_of
 from ..exceptions import DistillationWarning
 
@@ -150,54 +149,6 @@ def trusted_types():
     return sorted({*map(_type_name, own), _TREE, *_FRAMEWORK_TYPES})
 
 
-# -- writing --------------------------------------------------------------------------
-
-
-def _write_atomic(path, write, *, overwrite):
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it.
-
-    The temporary file is removed on any error (or interruption), so ``path`` either
-    holds the complete new file or is left untouched. Without ``overwrite`` an
-    existing ``path`` is refused, before and at the rename (``os.link`` is atomic).
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"{path} is a folder; give the path of a file to write.")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            f"The folder {path.parent} does not exist; create it before writing "
-            f"{path.name}."
-        )
-    if not overwrite and path.exists():
-        raise _exists_error(path)
-    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(6)}.tmp{path.suffix}")
-    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # honours umask
-    try:
-        write(tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if path appeared meanwhile
-            except FileExistsError:
-                raise _exists_error(path) from None
-            except OSError:  # no hard links on this file system
-                if path.exists():
-                    raise _exists_error(path) from None
-                os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
-
-
-def _exists_error(path):
-    return FileExistsError(
-        f"{path} already exists; pass overwrite=True to replace it, or choose another path."
-    )
-
-
 def save(model, path, *, overwrite=False, drop_teacher=False):
     """Save a fitted distiller or student in the skops format, atomically.
 
@@ -286,7 +237,7 @@ def save(model, path, *, overwrite=False, drop_teacher=False):
         with zipfile.ZipFile(tmp, "a") as archive:
             archive.writestr(_VERSIONS_MEMBER, versions)
 
-    return _write_atomic(path, write, overwrite=overwrite)
+    return write_atomic(path, write, overwrite=overwrite)
 
 
 def _without_teacher(model):
