@@ -183,9 +183,7 @@ class MemoTeacher(ClassifierMixin, BaseEstimator):
             start = time.perf_counter()
             _LOGITS[key] = teacher_logits(self.model_, X)[0]
             LABELING_LOG.append((len(X), time.perf_counter() - start))
-        # A copy: with teacher_cv, DistilledClassifier.fit writes the out-of-fold
-        # logits into the array the teacher returned (see the result file).
-        return _LOGITS[key].copy()
+        return _LOGITS[key].copy()  # fit must not write into the memo
 
     def predict_proba(self, X):
         return self.model_.predict_proba(X)
