@@ -340,6 +340,35 @@ def test_output_scale_is_temperature_at_alpha_one_and_between_otherwise(iris):
     assert 1.0 <= scales[1] <= scales[2] <= 4.0
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logistic_student_carries_the_temperature_map_in_its_coefficients(n_classes):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(300, 6, n_informative=4, n_classes=n_classes, random_state=0)
+    teacher = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    student = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    model = DistilledClassifier(teacher, student, temperature=3.0, random_state=0)
+    model.fit(X, y)
+    assert model.strategy_.scale_ == 1.0
+    np.testing.assert_allclose(model.student_.predict_proba(X), model.predict_proba(X))
+    # The same fit without the fold: the map applied at predict time agrees.
+    unfolded = DistilledClassifier(
+        teacher,
+        make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        temperature=3.0,
+        random_state=0,
+    )
+    from skdistill.strategies import _expand
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_expand, "_carry_map", lambda student, scale: False)
+        unfolded.fit(X, y)
+    assert unfolded.strategy_.scale_ > 1.0
+    np.testing.assert_allclose(
+        model.predict_proba(X), unfolded.predict_proba(X), rtol=1e-6, atol=1e-9
+    )
+
+
 @pytest.mark.parametrize("alpha", [0.5, 1.0])
 def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
     """A bare tree student predicts the distiller's probabilities by itself."""

@@ -9,6 +9,8 @@ the weighted class frequencies.
 from numbers import Integral
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 
 from .._compat import Interval, safe_indexing, safe_tags
 from .._targets import log_clip, output_scale, softmax
@@ -61,7 +63,8 @@ class ExpandStrategy(BaseStrategy):
     mapped back to temperature 1 by ``softmax(s * log p)`` (``s = T`` when
     ``alpha = 1``, ``s = 1`` when ``alpha = 0``; see
     :func:`~skdistill.strategies.output_scale`). A single scikit-learn decision tree
-    gets the map written into its leaves instead (``scale_`` is then 1): the fitted
+    gets the map written into its leaves instead, and a logistic regression (alone
+    or last in a Pipeline) into its coefficients (``scale_`` is then 1): the fitted
     ``student_`` alone predicts the probabilities at temperature 1, with no
     overhead when it serves.
 
@@ -137,8 +140,7 @@ class ExpandStrategy(BaseStrategy):
         self._identity = np.array_equal(self.columns_, np.arange(len(targets.classes)))
         self._record(student, targets)
         self.scale_ = output_scale(targets)
-        if self.scale_ != 1.0 and self._identity and _is_single_tree(student):
-            _map_leaves(student.tree_, self.scale_)
+        if self.scale_ != 1.0 and self._identity and _carry_map(student, self.scale_):
             self.scale_ = 1.0
         return self
 
@@ -168,6 +170,34 @@ class ExpandStrategy(BaseStrategy):
         if hasattr(self.student_, "predict_proba"):
             return super().predict(X)
         return self.student_.predict(X)
+
+
+def _carry_map(student, scale):
+    """Write the map to temperature 1 into the student, where it is exact; say if so.
+
+    A single tree gets it in its leaves; a (final) logistic regression in its
+    coefficients, since ``softmax(s * log softmax(z)) = softmax(s * z)``. The fitted
+    ``student_`` then predicts the distiller's probabilities by itself (no mapping
+    step when it serves, or once exported).
+    """
+    if _is_single_tree(student):
+        _map_leaves(student.tree_, scale)
+        return True
+    final = student.steps[-1][1] if isinstance(student, Pipeline) else student
+    if _is_softmax_regression(final):
+        final.coef_ = final.coef_ * scale
+        final.intercept_ = final.intercept_ * scale
+        return True
+    return False
+
+
+def _is_softmax_regression(model):
+    """A fitted LogisticRegression whose probabilities are a softmax (or sigmoid)."""
+    if not isinstance(model, LogisticRegression):
+        return False
+    binary = len(model.classes_) == 2
+    ovr = getattr(model, "multi_class", "auto") == "ovr" or model.solver == "liblinear"
+    return binary or not ovr
 
 
 def _is_single_tree(student):
