@@ -15,6 +15,7 @@ from sklearn.ensemble import (
 )
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -53,6 +54,10 @@ CLASSIFIER_STUDENTS = {
         "expand",
     ),
     "tree-regress": (lambda: DecisionTreeRegressor(max_depth=3), "regress"),
+    "mlp": (
+        lambda: MLPClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0),
+        "expand",
+    ),
     "lightgbm": (_lightgbm_classifier, "lightgbm"),
     "xgboost": (_xgboost_classifier, "xgboost"),
 }
