@@ -18,7 +18,8 @@ import sys
 import numpy as np
 import pytest
 
-from skdistill.cli import _parse_student_spec, _parser, main
+from skdistill._distill_command import _parse_student_spec
+from skdistill.cli import _parser, main
 
 #: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
 TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
@@ -592,13 +593,13 @@ def test_distill_parquet(files, tmp_path, capsys):
 
 
 def test_interrupted_distill_leaves_no_file(files, tmp_path, capsys, monkeypatch):
-    from skdistill import cli
+    from skdistill import _distill_command
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     # The student is written first; the interruption comes while writing the report.
-    monkeypatch.setattr(cli, "_report_markdown", interrupt)
+    monkeypatch.setattr(_distill_command, "_report_markdown", interrupt)
     code, _, err = _run(_argv(files, tmp_path, "--report", tmp_path / "r.md"), capsys)
     assert code == 130
     assert "interrupted" in err

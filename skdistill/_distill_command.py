@@ -1,0 +1,1041 @@
+"""The ``skdistill distill`` command: read a teacher and data, distil, write outputs.
+
+The argparse front end is :mod:`skdistill.cli`. Only the standard library is
+imported at module level: scikit-learn, pandas, skops and the student frameworks are
+imported inside the functions that need them.
+"""
+
+import argparse
+import ast
+import difflib
+import json
+import os
+import sys
+import textwrap
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._io import write_atomic
+
+__all__ = ["run"]
+
+#: Exit statuses: a command line that cannot be honoured as given (bad or conflicting
+#: options, missing input files or target column, outputs that exist), and a failure
+#: while loading, fitting or writing.
+_USAGE_ERROR = 2
+_RUNTIME_ERROR = 1
+_INTERRUPTED = 130
+
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_CSV_SUFFIXES = (".csv", ".tsv")
+
+#: The ``--search`` grid: the hard-label student (alpha=0, where the temperature does
+#: nothing) and every temperature with the soft-target weights. alpha=0 comes first
+#: so that it wins ties: the search never prefers distillation that does not help on
+#: validation.
+_SEARCH_GRID = [
+    {"alpha": [0.0], "temperature": [1.0]},
+    {"alpha": [0.5, 0.9, 1.0], "temperature": [1.0, 3.0, 10.0]},
+]
+
+
+# -- the student vocabulary of --student ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StudentKind:
+    """One name of ``--student``: an estimator class, its defaults, what it needs."""
+
+    module: str
+    class_name: str
+    summary: str
+    defaults: dict = field(default_factory=dict)
+    scaled: bool = False  # a StandardScaler in front, inside the student
+    extra: str | None = None  # the skdistill extra that installs the framework
+
+    def label(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
+        scaler = "StandardScaler + " if self.scaled else ""
+        return f"{scaler}{self.class_name}({params})"
+
+
+#: ``--student NAME[:key=value,...]``: the one table of student kinds. Keys are the
+#: estimator's own parameters; values given on the command line replace the defaults.
+_STUDENTS = {
+    "tree": _StudentKind(
+        "sklearn.tree", "DecisionTreeClassifier", "a decision tree", {"max_depth": 6}
+    ),
+    "logreg": _StudentKind(
+        "sklearn.linear_model",
+        "LogisticRegression",
+        "logistic regression on standardised features",
+        {"max_iter": 1000},
+        scaled=True,
+    ),
+    "mlp": _StudentKind(
+        "sklearn.neural_network",
+        "MLPClassifier",
+        "a small neural network on standardised features",
+        {"hidden_layer_sizes": (32,), "max_iter": 500},
+        scaled=True,
+    ),
+    "lightgbm": _StudentKind(
+        "lightgbm",
+        "LGBMClassifier",
+        "a small LightGBM model",
+        {"n_estimators": 50, "num_leaves": 15, "verbose": -1},
+        extra="lightgbm",
+    ),
+    "xgboost": _StudentKind(
+        "xgboost",
+        "XGBClassifier",
+        "a small XGBoost model",
+        {"n_estimators": 50, "max_depth": 4},
+        extra="xgboost",
+    ),
+}
+
+
+class _UsageError(Exception):
+    """The command line cannot be honoured as given (exit status 2)."""
+
+
+class _CommandError(Exception):
+    """Loading, fitting or writing failed (exit status 1)."""
+
+
+def _literal(text):
+    """A Python literal from the command line; bare words stay strings."""
+    lowered = text.lower()
+    if lowered in ("true", "false", "none"):
+        return {"true": True, "false": False, "none": None}[lowered]
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _split_top_level(text):
+    """Split ``text`` on commas outside brackets and quotes."""
+    items, depth, quote, current = [], 0, None, []
+    for char in text:
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            items.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
+def _parse_student_spec(spec):
+    """``"tree:max_depth=4"`` -> ``("tree", {"max_depth": 4})``; a _UsageError if bad."""
+    name, _, rest = spec.partition(":")
+    name = name.strip().lower()
+    if name not in _STUDENTS:
+        close = difflib.get_close_matches(name, _STUDENTS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise _UsageError(
+            f"unknown student {name!r} in --student {spec!r}{hint}; choose one of "
+            f"{', '.join(_STUDENTS)}, optionally followed by ':key=value,...' "
+            "(see skdistill distill --help)."
+        )
+    params = {}
+    for item in _split_top_level(rest):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key or not value.strip():
+            raise _UsageError(
+                f"--student {spec!r}: expected key=value after '{name}:', got {item!r} "
+                "(e.g. tree:max_depth=4,min_samples_leaf=5)."
+            )
+        if key in params:
+            raise _UsageError(f"--student {spec!r}: {key!r} is given twice.")
+        params[key] = _literal(value.strip())
+    return name, params
+
+
+def _build_student(name, params):
+    """An unfitted student for a parsed spec; unknown keys give a _UsageError."""
+    import importlib
+
+    kind = _STUDENTS[name]
+    try:
+        module = importlib.import_module(kind.module)
+    except ImportError as exc:
+        raise _CommandError(
+            f"the {name!r} student needs {kind.module}, which is not installed "
+            f'({exc}). Install it with pip install "skdistill[{kind.extra}]".'
+        ) from None
+    estimator_class = getattr(module, kind.class_name)
+    valid = sorted(estimator_class().get_params(deep=False))
+    unknown = [key for key in params if key not in valid]
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, valid, n=1)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise _UsageError(
+            f"unknown parameter(s) {', '.join(hints)} for the {name!r} student "
+            f"({kind.class_name}); valid ones are: {', '.join(valid)}."
+        )
+    estimator = estimator_class(**{**kind.defaults, **params})
+    if kind.scaled:
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        estimator = make_pipeline(StandardScaler(), estimator)
+    return estimator
+
+
+def _students_epilog():
+    width = max(map(len, _STUDENTS))
+    lines = ["students (--student NAME[:key=value,...]; values are Python literals):"]
+    for name, kind in _STUDENTS.items():
+        extra = f' [pip install "skdistill[{kind.extra}]"]' if kind.extra else ""
+        lines.append(f"  {name:<{width}}  {kind.summary}{extra}")
+        lines.append(f"  {'':<{width}}  {kind.label()}")
+    lines += [
+        "",
+        "  Keys are the estimator's own parameters and replace the defaults shown, e.g.",
+        "  tree:max_depth=4,min_samples_leaf=5   mlp:hidden_layer_sizes=(64,32)",
+        "  lightgbm:n_estimators=50,num_leaves=15",
+        "",
+        *textwrap.wrap(
+            "--out holds the fitted distiller without its teacher: it predicts with the "
+            "student alone, exactly as the distiller does; load it with "
+            "skdistill.export.load(path). Exit status: 0 on success, 2 for a command "
+            "line that cannot be honoured (bad options, missing files or target column, "
+            "outputs that exist), 1 when loading, fitting or writing fails, 130 when "
+            "interrupted. A failed or interrupted run leaves no output file.",
+            width=80,
+        ),
+    ]
+    return "\n".join(lines)
+
+
+# -- small helpers ----------------------------------------------------------------------
+
+
+def _log(message, quiet):
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def _size(n_bytes):
+    for unit in ("B", "kB", "MB", "GB"):
+        if n_bytes < 1000 or unit == "GB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1000
+
+
+def _fraction(text):
+    value = float(text)
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def _unit_interval(text):
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
+    return value
+
+
+def _positive(text):
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+class _Progress:
+    """A scorer that ticks a progress bar once per cross-validation fit."""
+
+    def __init__(self, scorer, bar):
+        self.scorer, self.bar = scorer, bar
+
+    def __call__(self, estimator, X, y, **kwargs):
+        try:
+            return self.scorer(estimator, X, y, **kwargs)
+        finally:
+            self.bar.update(1)
+
+
+class _PlainBar:
+    """Progress on stderr without tqdm: one line, rewritten."""
+
+    def __init__(self, total, desc, disable):
+        self.total, self.desc, self.disable, self.n = total, desc, disable, 0
+
+    def update(self, n):
+        self.n += n
+        if not self.disable:
+            end = "\n" if self.n >= self.total else ""
+            print(f"\r{self.desc}: {self.n}/{self.total} fits", end=end, file=sys.stderr)
+            sys.stderr.flush()
+
+    def close(self):
+        pass
+
+
+def _progress_bar(total, desc, quiet):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _PlainBar(total, desc, quiet)
+    return tqdm(total=total, desc=desc, unit="fit", disable=quiet, file=sys.stderr)
+
+
+# -- skdistill distill -----------------------------------------------------------------
+
+
+def _resolve(path):
+    return Path(path).expanduser().resolve()
+
+
+def _check_command_line(args):
+    """Every check that needs no data: options, input files, outputs (all of them)."""
+    if args.search and (args.temperature is not None or args.alpha is not None):
+        raise _UsageError(
+            "--search chooses the temperature and alpha; do not pass --temperature or "
+            "--alpha with it."
+        )
+    if args.report and args.test_size == 0:
+        raise _UsageError(
+            "--report compares the models on held-out rows; pass --test-size > 0."
+        )
+    name, params = _parse_student_spec(args.student)
+
+    inputs = {"--teacher": args.teacher, "--data": args.data}
+    if args.unlabeled:
+        inputs["--unlabeled"] = args.unlabeled
+    for option, path in inputs.items():
+        if not Path(path).is_file():
+            raise _UsageError(f"{option} {path}: no such file.")
+        suffixes = [suffix.lower() for suffix in Path(path).suffixes]
+        table = suffixes and (
+            suffixes[-1] in _PARQUET_SUFFIXES or any(s in _CSV_SUFFIXES for s in suffixes)
+        )
+        if option != "--teacher" and not table:
+            raise _UsageError(
+                f"{option} {path}: unknown format; use a .csv file (optionally "
+                "compressed, e.g. .csv.gz) or a .parquet file."
+            )
+    teacher_suffix = Path(args.teacher).suffix.lower()
+    if teacher_suffix in _PICKLE_SUFFIXES and not args.trust_pickle:
+        raise _UsageError(
+            f"--teacher {args.teacher} is a pickle file, and loading a pickle can run "
+            "arbitrary code. Pass --trust-pickle if you trust where it came from, or "
+            "save the teacher with skops (skdistill.export.save) instead."
+        )
+    if teacher_suffix not in (".skops", *_PICKLE_SUFFIXES):
+        raise _UsageError(
+            f"--teacher {args.teacher}: expected a .skops file (or, with --trust-pickle, "
+            f"a {'/'.join(_PICKLE_SUFFIXES)} file), got {teacher_suffix or 'no suffix'}."
+        )
+
+    outputs = {"--out": args.out}
+    if args.onnx:
+        outputs["--onnx"] = args.onnx
+    if args.report:
+        outputs["--report"] = args.report
+    for option, suffix in (("--out", ".skops"), ("--onnx", ".onnx")):
+        if option in outputs and Path(outputs[option]).suffix.lower() != suffix:
+            raise _UsageError(
+                f"{option} {outputs[option]}: the file name must end in {suffix}."
+            )
+    seen = {_resolve(path): option for option, path in inputs.items()}
+    for option, path in outputs.items():
+        resolved = _resolve(path)
+        if resolved in seen:
+            raise _UsageError(f"{option} {path} is also given as {seen[resolved]}.")
+        seen[resolved] = option
+        if not resolved.parent.is_dir():
+            raise _UsageError(f"{option} {path}: folder {resolved.parent} does not exist.")
+        if resolved.is_dir():
+            raise _UsageError(f"{option} {path} is a folder; give the path of a file.")
+    existing = [path for path in outputs.values() if Path(path).exists()]
+    if existing and not args.force:
+        raise _UsageError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
+            "pass --force to overwrite, or choose other output paths."
+        )
+    return name, params
+
+
+def _read_table(path, option):
+    """A DataFrame from a CSV (maybe compressed) or parquet file."""
+    try:
+        import pandas as pd
+    except ImportError:
+        raise _CommandError(
+            'reading data needs pandas: pip install "skdistill[pandas]".'
+        ) from None
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    try:
+        if suffixes and suffixes[-1] in _PARQUET_SUFFIXES:
+            try:
+                return pd.read_parquet(path)
+            except ImportError as exc:
+                raise _CommandError(
+                    f"reading the parquet file {path} needs pyarrow, which is not "
+                    f"installed: pip install pyarrow (or convert it to CSV). ({exc})"
+                ) from None
+        if any(s in _CSV_SUFFIXES for s in suffixes):
+            sep = "\t" if ".tsv" in suffixes else ","
+            return pd.read_csv(path, sep=sep)
+    except _CommandError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise _CommandError(f"{option} {path} is empty.") from None
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise _CommandError(f"could not read {option} {path}: {exc}") from None
+    raise _UsageError(
+        f"{option} {path}: unknown format; use a .csv file (optionally compressed, "
+        "e.g. .csv.gz) or a .parquet file."
+    )
+
+
+def _load_teacher(args):
+    """The fitted classifier in ``--teacher``, loaded with skdistill.export."""
+    try:
+        from . import export
+    except ImportError as exc:
+        raise _CommandError(
+            f"loading the teacher needs skdistill.export, which is unavailable ({exc}). "
+            'Install the persistence extra: pip install "skdistill[persist]".'
+        ) from None
+    path = Path(args.teacher)
+    trusted = [name for item in args.trust for name in item.split(",") if name.strip()]
+    pickle = path.suffix.lower() in _PICKLE_SUFFIXES
+    if pickle:
+        _warn(
+            f"loading the pickle file {path} (--trust-pickle): a pickle runs code when "
+            "loaded; use it only if you trust where it came from."
+        )
+    from .exceptions import DistillationWarning
+
+    try:
+        with warnings.catch_warnings():
+            # export.load warns about pickles itself; said once, above.
+            warnings.simplefilter("ignore", DistillationWarning)
+            teacher = export.load(path, trusted=trusted or None, trust_pickle=pickle)
+    except Exception as exc:  # a user's file: any failure is a clear error, no traceback
+        message = str(exc) or type(exc).__name__
+        hint = ""
+        if isinstance(exc, TypeError) and "trust" in message.lower():  # untrusted types
+            hint = (
+                " If you trust this file, name each of those types with --trust TYPE "
+                "(or --trust TYPE1,TYPE2)."
+            )
+        raise _CommandError(f"could not load the teacher {path}: {message}{hint}") from None
+
+    from sklearn.base import is_classifier
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if not hasattr(teacher, "predict") or not is_classifier(teacher):
+        raise _CommandError(
+            f"the teacher {path} holds a {type(teacher).__name__}, not a classifier; "
+            "skdistill distill distils fitted classifiers."
+        )
+    try:
+        check_is_fitted(teacher)
+    except NotFittedError:
+        raise _CommandError(
+            f"the teacher {path} holds an unfitted {type(teacher).__name__}; save it "
+            "after fitting it."
+        ) from None
+    if not (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")):
+        raise _CommandError(
+            f"the teacher {type(teacher).__name__} in {path} has neither predict_proba "
+            "nor decision_function: it gives no soft targets to distil."
+        )
+    return teacher
+
+
+def _feature_columns(teacher, columns, *, option, path):
+    """The feature columns, in the teacher's order; a clear error if they differ."""
+    names = getattr(teacher, "feature_names_in_", None)
+    if names is not None:
+        names = [str(name) for name in names]
+        missing = [name for name in names if name not in columns]
+        extra = [column for column in columns if column not in names]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing {', '.join(map(repr, missing))}")
+            if extra:
+                parts.append(f"not known to the teacher {', '.join(map(repr, extra))}")
+            raise _CommandError(
+                f"the feature columns of {option} {path} do not match the teacher's "
+                f"({len(names)} features): {'; '.join(parts)}. Every column but the "
+                "target is a feature; drop or rename columns to match."
+            )
+        return names
+    n_features = getattr(teacher, "n_features_in_", None)
+    if n_features is not None and n_features != len(columns):
+        raise _CommandError(
+            f"{option} {path} has {len(columns)} feature columns ({', '.join(columns)}) "
+            f"but the teacher was fitted on {n_features} features (without names, so "
+            "columns are taken in file order)."
+        )
+    return list(columns)
+
+
+def _features_of(frame, features, teacher, *, option, path):
+    """X for the teacher: a DataFrame if it knows column names, else a float array."""
+    import numpy as np
+    import pandas as pd
+
+    X = frame[features]
+    text = [
+        c
+        for c in features
+        if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))
+    ]
+    if text:
+        raise _CommandError(
+            f"non-numeric feature column(s) in {option} {path}: {', '.join(text)}. The "
+            "students need numbers; encode these columns first."
+        )
+    if getattr(teacher, "feature_names_in_", None) is None:
+        return X.to_numpy(dtype=np.float64)
+    return X.reset_index(drop=True)
+
+
+def _labels(frame, target, classes, path):
+    """The target column as labels of the teacher's classes."""
+    column = frame[target]
+    if column.isna().any():
+        raise _CommandError(
+            f"the target column {target!r} of {path} has {int(column.isna().sum())} empty "
+            "value(s); drop those rows, or move them to --unlabeled."
+        )
+    y = column.to_numpy()
+    if classes.dtype.kind in "OUS" and all(isinstance(c, str) for c in classes.tolist()):
+        y = y.astype(str).astype(object)
+    known = set(classes.tolist())
+    unknown = sorted({label for label in y.tolist() if label not in known}, key=repr)
+    if unknown:
+        shown = ", ".join(map(repr, unknown[:5])) + (" ..." if len(unknown) > 5 else "")
+        raise _CommandError(
+            f"the target column {target!r} of {path} holds label(s) {shown} that the "
+            f"teacher does not know; its classes are {classes.tolist()!r}."
+        )
+    if len(set(y.tolist())) < 2:
+        raise _CommandError(
+            f"the target column {target!r} of {path} holds a single class; "
+            "distillation needs labels of at least two classes."
+        )
+    return y
+
+
+def _split(y, test_size, seed):
+    """Indices of training and held-out rows (stratified when the classes allow)."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    rows = np.arange(len(y))
+    if test_size == 0:
+        return rows, rows[:0]
+    try:
+        train, test = train_test_split(
+            rows, test_size=test_size, stratify=y, random_state=seed
+        )
+    except ValueError:  # a class too small to stratify
+        train, test = train_test_split(rows, test_size=test_size, random_state=seed)
+    if len(set(y[train].tolist())) < 2:
+        raise _CommandError(
+            f"after holding out {test_size:g} of the labeled rows, the training rows "
+            "hold a single class; add labeled rows or lower --test-size."
+        )
+    return train, test
+
+
+def _with_unlabeled(X, y, X_unlabeled):
+    """Append unlabeled rows with the label skdistill.UNLABELED."""
+    import numpy as np
+
+    from . import UNLABELED
+
+    if X_unlabeled is None or len(X_unlabeled) == 0:
+        return X, y
+    if hasattr(X, "iloc"):
+        import pandas as pd
+
+        X = pd.concat([X, X_unlabeled], ignore_index=True)
+    else:
+        X = np.vstack([X, X_unlabeled])
+    dtype = {"i": np.int64, "u": np.int64, "f": np.float64}.get(y.dtype.kind, object)
+    y = np.concatenate([y.astype(dtype), np.full(len(X_unlabeled), UNLABELED, dtype=dtype)])
+    return X, y
+
+
+def _take(X, rows):
+    return X.iloc[rows].reset_index(drop=True) if hasattr(X, "iloc") else X[rows]
+
+
+def _scores(teacher, models, X, y):
+    """Accuracy, ROC-AUC (macro one-vs-rest beyond two classes) and agreement with
+    the teacher of each model on held-out rows, the teacher first."""
+    import numpy as np
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    classes = np.asarray(teacher.classes_)
+    teacher_pred = None
+    rows = []
+    for name, model in {"teacher": teacher, **models}.items():
+        pred = np.asarray(model.predict(X))
+        if teacher_pred is None:
+            teacher_pred = pred
+        if hasattr(model, "predict_proba"):
+            score = model.predict_proba(X)
+        else:
+            score = model.decision_function(X)
+        try:
+            if len(classes) == 2:
+                score = score[:, 1] if score.ndim == 2 else score
+                roc = roc_auc_score(y == classes[1], score)
+            else:
+                roc = roc_auc_score(y, score, multi_class="ovr", labels=classes)
+        except ValueError:  # a class absent from the held-out rows
+            roc = float("nan")
+        rows.append(
+            {
+                "model": name,
+                "accuracy": float(accuracy_score(y, pred)),
+                "roc_auc": float(roc),
+                "fidelity": float(np.mean(pred == teacher_pred)),
+            }
+        )
+    return rows
+
+
+def _search(model, X, y, n_labeled, *, classes, seed, quiet):
+    """GridSearchCV over temperature x alpha; unlabeled rows only ever train."""
+    import numpy as np
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
+
+    y_labeled = y[:n_labeled]
+    _, counts = np.unique(y_labeled.astype(str), return_counts=True)
+    n_splits = int(min(3, counts.min()))
+    if n_splits < 2:
+        raise _CommandError(
+            "--search cross-validates on the labeled training rows and needs at least "
+            "2 of every class there; add labeled rows, or pass --temperature/--alpha."
+        )
+    unlabeled = np.arange(n_labeled, len(y))
+    folds = StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+    cv = [
+        (np.concatenate([train, unlabeled]), test)
+        for train, test in folds.split(np.zeros(n_labeled), y_labeled.astype(str))
+    ]
+    scoring = "roc_auc" if len(classes) == 2 else "accuracy"
+    n_fits = len(ParameterGrid(_SEARCH_GRID)) * len(cv)
+    bar = _progress_bar(n_fits, "searching temperature x alpha", quiet)
+    try:
+        search = GridSearchCV(
+            model,
+            _SEARCH_GRID,
+            scoring=_Progress(get_scorer(scoring), bar),
+            cv=cv,
+            error_score="raise",
+        )
+        search.fit(X, y)
+    finally:
+        bar.close()
+    results = [
+        {
+            "temperature": float(params["temperature"]),
+            "alpha": float(params["alpha"]),
+            "mean": float(mean),
+            "std": float(std),
+            "rank": int(rank),
+        }
+        for params, mean, std, rank in zip(
+            search.cv_results_["params"],
+            search.cv_results_["mean_test_score"],
+            search.cv_results_["std_test_score"],
+            search.cv_results_["rank_test_score"],
+            strict=True,
+        )
+    ]
+    info = {"scoring": scoring, "n_splits": n_splits, "results": results}
+    return search.best_estimator_, info
+
+
+class _Warnings:
+    """Warnings raised during the run, said once each at the end."""
+
+    _IGNORED = ("does not have valid feature names", "X has feature names, but")
+
+    def __enter__(self):
+        self._context = warnings.catch_warnings(record=True)
+        self.caught = self._context.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc):
+        self._context.__exit__(*exc)
+        counts = {}
+        for item in self.caught:
+            message = str(item.message)
+            if any(text in message for text in self._IGNORED):
+                continue
+            key = (item.category.__name__, message)
+            counts[key] = counts.get(key, 0) + 1
+        for (category, message), count in counts.items():
+            times = f" ({count} times)" if count > 1 else ""
+            _warn(f"{category}: {message}{times}")
+        return False
+
+
+def _warn(message):
+    print(f"skdistill distill: warning: {message}", file=sys.stderr, flush=True)
+
+
+def _fit(args, name, student):
+    """Load, fit and evaluate; nothing is written. Returns everything to write/say."""
+    import numpy as np
+
+    from . import DistilledClassifier
+
+    quiet = args.quiet
+    _log(f"Reading {args.data} ...", quiet)
+    frame = _read_table(args.data, "--data")
+    if args.target not in frame.columns:
+        columns = ", ".join(map(str, frame.columns))
+        raise _UsageError(
+            f"--target {args.target!r} is not a column of {args.data}; its columns are: "
+            f"{columns}."
+        )
+    unlabeled_frame = None
+    if args.unlabeled:
+        unlabeled_frame = _read_table(args.unlabeled, "--unlabeled")
+        unlabeled_frame = unlabeled_frame.drop(columns=[args.target], errors="ignore")
+
+    _log(f"Loading the teacher {args.teacher} ...", quiet)
+    teacher = _load_teacher(args)
+
+    columns = [str(c) for c in frame.columns if c != args.target]
+    frame.columns = [str(c) for c in frame.columns]
+    features = _feature_columns(teacher, columns, option="--data", path=args.data)
+    X_all = _features_of(frame, features, teacher, option="--data", path=args.data)
+    classes = np.asarray(teacher.classes_)
+    y_all = _labels(frame, args.target, classes, args.data)
+    X_unlabeled = None
+    if unlabeled_frame is not None:
+        from . import UNLABELED
+
+        if any(type(c) is not str and c == UNLABELED for c in classes.tolist()):
+            raise _CommandError(
+                f"the teacher has a class {UNLABELED}, the label that marks unlabeled "
+                "rows; --unlabeled cannot be used with it. Re-encode the classes."
+            )
+        unlabeled_frame.columns = [str(c) for c in unlabeled_frame.columns]
+        unlabeled_columns = list(unlabeled_frame.columns)
+        _feature_columns(
+            teacher, unlabeled_columns, option="--unlabeled", path=args.unlabeled
+        )
+        if sorted(unlabeled_columns) != sorted(features):
+            raise _CommandError(
+                f"--unlabeled {args.unlabeled} must have the feature columns of --data "
+                f"({', '.join(features)}); it has {', '.join(unlabeled_columns)}."
+            )
+        X_unlabeled = _features_of(
+            unlabeled_frame, features, teacher, option="--unlabeled", path=args.unlabeled
+        )
+
+    train, test = _split(y_all, args.test_size, args.seed)
+    X_train, y_train = _with_unlabeled(_take(X_all, train), y_all[train], X_unlabeled)
+    X_test, y_test = _take(X_all, test), y_all[test]
+    counts = {
+        "labeled": len(y_all),
+        "train": len(train),
+        "test": len(test),
+        "unlabeled": 0 if X_unlabeled is None else len(X_unlabeled),
+    }
+
+    model = DistilledClassifier(
+        teacher,
+        student,
+        temperature=args.temperature if args.temperature is not None else 1.0,
+        alpha=args.alpha if args.alpha is not None else 0.5,
+        fit_teacher=False,
+        random_state=args.seed,
+    )
+    search = None
+    start = time.perf_counter()
+    try:
+        if args.search:
+            model, search = _search(
+                model,
+                X_train,
+                y_train,
+                len(train),
+                classes=classes,
+                seed=args.seed,
+                quiet=quiet,
+            )
+        else:
+            _log(f"Distilling into {_STUDENTS[name].class_name} ...", quiet)
+            model.fit(X_train, y_train)
+    except (ValueError, TypeError) as exc:
+        hint = ""
+        if counts["unlabeled"] and y_train.dtype == object:
+            hint = (
+                " Unlabeled rows are marked with skdistill.UNLABELED (-1) in y, and this "
+                "version of DistilledClassifier may not accept that mark beside "
+                f"non-numeric classes ({classes.tolist()!r}); re-encode the classes as "
+                "integers, or leave out --unlabeled."
+            )
+        raise _CommandError(f"distillation failed: {str(exc).rstrip('.')}.{hint}") from None
+    seconds = time.perf_counter() - start
+
+    rows, report_table = None, None
+    if len(test):
+        from sklearn.base import clone
+
+        _log("Scoring the teacher and the students on the held-out rows ...", quiet)
+        hard = clone(model).set_params(alpha=0.0)
+        models = {f"hard-label {name}": hard, f"distilled {name}": model}
+        try:
+            hard.fit(_take(X_all, train), y_all[train])
+            rows = _scores(teacher, models, X_test, y_test)
+            if args.report:
+                from .report import distillation_report, format_markdown
+
+                report_rows = distillation_report(teacher, models, X_test, y_test)
+                report_table = format_markdown(report_rows)
+        except (ValueError, AttributeError) as exc:
+            raise _CommandError(f"scoring on the held-out rows failed: {exc}") from None
+
+    onnx_model = None
+    if args.onnx:
+        from . import export
+
+        _log("Converting the student to ONNX ...", quiet)
+        sample = np.asarray(
+            _take(X_train, np.arange(min(5, len(y_train)))), dtype=np.float32
+        )
+        try:
+            onnx_model = export.to_onnx(model, sample)
+        except (ValueError, TypeError, ImportError, RuntimeError) as exc:
+            raise _CommandError(f"ONNX export failed: {exc}") from None
+
+    return {
+        "teacher": teacher,
+        "model": model,
+        "student_name": name,
+        "search": search,
+        "rows": rows,
+        "report_table": report_table,
+        "counts": counts,
+        "fit_seconds": seconds,
+        "onnx_model": onnx_model,
+        "n_features": len(features),
+    }
+
+
+def _write_outputs(args, result):
+    """Write every output, or none: files written by this run go if a later one fails."""
+    from . import export
+
+    written, sizes = [], {}
+    try:
+        try:
+            export.save(result["model"], args.out, overwrite=args.force, drop_teacher=True)
+        except (FileExistsError, OSError, ValueError, TypeError) as exc:
+            raise _CommandError(
+                f"could not save the student to {args.out}: {exc}"
+            ) from None
+        written.append(args.out)
+        if args.onnx:
+            write_atomic(args.onnx, result["onnx_model"].SerializeToString())
+            written.append(args.onnx)
+        sizes = {path: os.path.getsize(path) for path in written}
+        result["types_to_trust"] = _types_to_trust(args.out)
+        if args.report:
+            write_atomic(args.report, _report_markdown(args, result, sizes))
+            written.append(args.report)
+            sizes[args.report] = os.path.getsize(args.report)
+    except BaseException:
+        for path in written:
+            Path(path).unlink(missing_ok=True)
+        raise
+    return sizes
+
+
+def _types_to_trust(path):
+    """Types in a saved file that ``skdistill.export.load`` does not trust by default."""
+    import skops.io as sio
+
+    from .export import trusted_types
+
+    return sorted(set(sio.get_untrusted_types(file=path)) - set(trusted_types()))
+
+
+def _load_hint(args, result):
+    types = result["types_to_trust"]
+    if not types:
+        return f"Load it with skdistill.export.load({str(args.out)!r})."
+    return (
+        f"It holds types that skdistill.export.load does not trust by default; load it "
+        f"with skdistill.export.load({str(args.out)!r}, trusted={types!r})."
+    )
+
+
+def _params_line(args, result):
+    model = result["model"]
+    line = f"temperature={model.temperature:g}, alpha={model.alpha:g}"
+    search = result["search"]
+    if search is None:
+        return line + " (given)"
+    best = min(search["results"], key=lambda r: r["rank"])
+    hard = next(r for r in search["results"] if r["alpha"] == 0)
+    return (
+        f"{line} (chosen by {search['n_splits']}-fold cross-validation on "
+        f"{search['scoring']}: {best['mean']:.4f}; "
+        f"hard labels, alpha=0: {hard['mean']:.4f})"
+    )
+
+
+def _student_line(result):
+    model = result["model"]
+    name = result["student_name"]
+    return (
+        f"{type(result['teacher']).__name__} teacher -> {name} student "
+        f"({type(model.student_).__name__}, strategy {model.strategy_.name!r})"
+    )
+
+
+def _rows_line(result):
+    counts = result["counts"]
+    line = f"{counts['labeled']} labeled rows ({counts['train']} to train"
+    line += f", {counts['test']} held out)" if counts["test"] else ", none held out)"
+    if counts["unlabeled"]:
+        line += f" + {counts['unlabeled']} unlabeled rows"
+    return line
+
+
+def _report_markdown(args, result, sizes):
+    import sklearn
+
+    from . import __version__
+
+    teacher_size = os.path.getsize(args.teacher)
+    lines = [
+        "# skdistill distill",
+        "",
+        f"skdistill {__version__}, scikit-learn {sklearn.__version__}.",
+        "",
+        f"- Teacher: `{args.teacher}` ({type(result['teacher']).__name__}, "
+        f"{_size(teacher_size)}).",
+        f"- Data: `{args.data}`, target `{args.target}`: {_rows_line(result)}"
+        + (f" from `{args.unlabeled}`" if args.unlabeled else "")
+        + ".",
+        f"- Student: `{args.student}`: {_student_line(result)}.",
+        f"- {_params_line(args, result)}; seed {args.seed}.",
+        "",
+        f"## Held-out comparison ({result['counts']['test']} rows)",
+        "",
+        "The hard-label student is the same student fitted on the labels alone "
+        "(alpha=0). size_ratio and speedup are teacher / model (pickled bytes, median "
+        "single-row prediction time); a distiller is measured by its fitted student, "
+        "the model saved.",
+        "",
+        result["report_table"],
+    ]
+    if result["search"] is not None:
+        search = result["search"]
+        lines += [
+            "",
+            f"## Search ({search['n_splits']}-fold cross-validation, {search['scoring']})",
+            "",
+            f"| temperature | alpha | mean {search['scoring']} | std | rank |",
+            "|---|---|---|---|---|",
+        ]
+        for row in sorted(search["results"], key=lambda r: r["rank"]):
+            lines.append(
+                f"| {row['temperature']:g} | {row['alpha']:g} | {row['mean']:.4f} | "
+                f"{row['std']:.4f} | {row['rank']} |"
+            )
+    lines += ["", "## Outputs", ""]
+    lines += [f"- `{path}`: {_size(size)}" for path, size in sizes.items()]
+    lines += [f"- `{args.report}`: this report", "", _load_hint(args, result)]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_text(args, result, sizes):
+    lines = [
+        f"Distilled: {_student_line(result)}.",
+        _params_line(args, result) + ".",
+        f"Rows: {_rows_line(result)}; fitted in {result['fit_seconds']:.1f} s.",
+    ]
+    rows = result["rows"]
+    if rows:
+        width = max(len(row["model"]) for row in rows)
+        lines.append(f"Held-out rows ({result['counts']['test']}):")
+        lines.append(f"  {'':<{width}}  accuracy  ROC-AUC  fidelity to teacher")
+        for row in rows:
+            lines.append(
+                f"  {row['model']:<{width}}  {row['accuracy']:8.4f}  "
+                f"{row['roc_auc']:7.4f}  {row['fidelity']:8.4f}"
+            )
+    teacher_size = os.path.getsize(args.teacher)
+    student_size = sizes[args.out]
+    lines.append(
+        f"Size: teacher file {_size(teacher_size)}, student file {_size(student_size)} "
+        f"(teacher / student: {teacher_size / student_size:.1f}x)."
+    )
+    lines.append("Wrote " + ", ".join(f"{path} ({_size(n)})" for path, n in sizes.items()))
+    lines.append(_load_hint(args, result))
+    return "\n".join(lines)
+
+
+def _summary_json(args, result, sizes):
+    model = result["model"]
+    return {
+        "student": result["student_name"],
+        "student_class": type(model.student_).__name__,
+        "strategy": model.strategy_.name,
+        "teacher_class": type(result["teacher"]).__name__,
+        "temperature": float(model.temperature),
+        "alpha": float(model.alpha),
+        "search": result["search"],
+        "rows": result["counts"],
+        "fit_seconds": result["fit_seconds"],
+        "scores": result["rows"],
+        "teacher_bytes": os.path.getsize(args.teacher),
+        "outputs": sizes,
+        "types_to_trust": result["types_to_trust"],
+    }
+
+
+def run(args):
+    """Run ``skdistill distill``; raises _UsageError/_CommandError for user errors."""
+    name, params = _check_command_line(args)
+    student = _build_student(name, params)  # unknown keys fail before any work
+    with _Warnings():
+        result = _fit(args, name, student)
+    sizes = _write_outputs(args, result)
+    if args.json:
+        print(json.dumps(_summary_json(args, result, sizes), indent=2, default=float))
+    else:
+        print(_summary_text(args, result, sizes))
+    return 0
