@@ -6,8 +6,6 @@ all, but possibly only some columns (``student_features``: the teacher may use
 costly or after-the-fact features the student will not have when it serves).
 """
 
-import numbers
-
 import numpy as np
 from scipy import sparse
 
@@ -113,8 +111,3 @@ def concat_rows(X, X_new):
     if sparse.issparse(X):
         return sparse.vstack([X, sparse.csr_matrix(X_new)], format=X.format)
     return np.concatenate([np.asarray(X), np.asarray(X_new, dtype=np.asarray(X).dtype)])
-
-
-def is_count(value):
-    """Whether ``value`` is an integer count (not a bool)."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
