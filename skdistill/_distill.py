@@ -791,6 +791,40 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         logits = self.strategy_.decision_function(X)
         return log_softmax(logits)
 
+    def score(self, X, y, sample_weight=None):
+        """Accuracy of the student on the labeled rows of ``y``.
+
+        Rows marked ``unlabeled_label`` are left out, so that ``GridSearchCV``'s
+        default scoring works on folds with unlabeled rows. For another metric on
+        such folds, use :func:`skdistill.report.make_labeled_scorer`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,)
+            True labels, or ``unlabeled_label``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        Returns
+        -------
+        score : float
+            Mean accuracy on the labeled rows.
+        """
+        y = np.asarray(y)
+        labeled = labeled_mask(y, self.unlabeled_label, self.classes_)
+        if labeled.all():
+            return super().score(X, y, sample_weight=sample_weight)
+        rows = np.flatnonzero(labeled)
+        if len(rows) == 0:
+            raise ValueError(
+                "Every row of y is unlabeled (y == unlabeled_label): there is nothing "
+                "to score. Score on labeled rows."
+            )
+        weights = None if sample_weight is None else np.asarray(sample_weight)[rows]
+        return super().score(safe_indexing(X, rows), y[rows], sample_weight=weights)
+
     @available_if(_strategy_has("decision_function"))
     def decision_function(self, X):
         """Student logits: shape (n_samples,) log-odds for binary problems.

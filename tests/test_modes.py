@@ -90,6 +90,24 @@ def test_unlabeled_rows_help_a_student_with_scarce_labels():
     assert model.score(X_test, y_test) > hard + 0.05
 
 
+def test_grid_search_with_unlabeled_rows_scores_the_labeled_ones(data, teacher):
+    from skdistill.report import make_labeled_scorer
+
+    X, y = data
+    y_semi = np.where(np.arange(len(y)) % 3 == 0, y, UNLABELED)
+    model = DistilledClassifier(teacher, random_state=0).fit(X, y_semi)
+    labeled = y_semi != UNLABELED
+    assert model.score(X, y_semi) == pytest.approx(model.score(X[labeled], y[labeled]))
+    for scoring in (None, make_labeled_scorer(), make_labeled_scorer("f1_macro")):
+        search = GridSearchCV(
+            DistilledClassifier(teacher, random_state=0),
+            {"alpha": [0.0, 1.0]},
+            cv=StratifiedKFold(3),
+            scoring=scoring,
+        ).fit(X, y_semi)
+        assert 0.5 < search.best_score_ <= 1.0
+
+
 def test_teacher_fitted_inside_fit_sees_only_labeled_rows(data):
     X, y = data
     y_semi = np.where(np.arange(len(y)) % 2 == 0, y, UNLABELED)

@@ -16,7 +16,12 @@ from ._metrics import (
     recall_at_fpr,
 )
 from ._report import DistillationReport, distillation_report, format_markdown
-from ._scorers import fidelity_scorer, make_fidelity_scorer, make_recall_at_fpr_scorer
+from ._scorers import (
+    fidelity_scorer,
+    make_fidelity_scorer,
+    make_labeled_scorer,
+    make_recall_at_fpr_scorer,
+)
 from ._search_display import DistillationSearchDisplay
 from ._verdict import Verdict
 
@@ -34,6 +39,7 @@ __all__ = [
     "fidelity_scorer",
     "format_markdown",
     "make_fidelity_scorer",
+    "make_labeled_scorer",
     "make_recall_at_fpr_scorer",
     "model_complexity",
     "model_size",

@@ -4,12 +4,21 @@ Scorers follow scikit-learn's protocol, ``scorer(estimator, X, y)`` returning a
 number where greater is better, so ``GridSearchCV(scoring=...)`` can select on them.
 """
 
-from sklearn.metrics import make_scorer
+import numpy as np
+from sklearn.metrics import check_scoring, make_scorer
 
+from .._compat import safe_indexing
+from .._rows import labeled_mask
+from .._targets import UNLABELED
 from ._metrics import check_fpr, fidelity_score, probability_fidelity, recall_at_fpr
 from ._models import distiller_and_input
 
-__all__ = ["fidelity_scorer", "make_fidelity_scorer", "make_recall_at_fpr_scorer"]
+__all__ = [
+    "fidelity_scorer",
+    "make_fidelity_scorer",
+    "make_labeled_scorer",
+    "make_recall_at_fpr_scorer",
+]
 
 #: What each fidelity scorer measures, and its sign (scorers maximise).
 _FIDELITY = {
@@ -138,3 +147,76 @@ def make_recall_at_fpr_scorer(fpr=0.01, *, pos_label=None):
     return make_scorer(
         recall_at_fpr, response_method=("decision_function", "predict_proba"), **kwargs
     )
+
+
+class _LabeledScorer:
+    """A scorer applied to the rows of ``y`` that carry a label."""
+
+    def __init__(self, scorer, unlabeled_label):
+        self.scorer = scorer
+        self.unlabeled_label = unlabeled_label
+
+    def __call__(self, estimator, X, y_true, sample_weight=None):
+        y_true = np.asarray(y_true)
+        rows = np.flatnonzero(labeled_mask(y_true, self.unlabeled_label))
+        if len(rows) == 0:
+            raise ValueError(
+                "This scoring fold holds no labeled rows (every y is "
+                f"{self.unlabeled_label!r}). Use folds stratified on y, or fewer folds."
+            )
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight[rows]}
+        return self.scorer(estimator, safe_indexing(X, rows), y_true[rows], **kwargs)
+
+    def __repr__(self):
+        return f"make_labeled_scorer({self.scorer!r})"
+
+
+def make_labeled_scorer(scoring=None, *, unlabeled_label=UNLABELED):
+    """A scorer that leaves out the unlabeled rows of ``y`` before scoring.
+
+    With unlabeled rows in ``y`` (``y == UNLABELED``), ``GridSearchCV``'s scoring
+    folds hold them too: accuracy would count them as errors and ROC-AUC would see a
+    third class. This wrapper scores the labeled rows only.
+
+    Parameters
+    ----------
+    scoring : str, callable or None, default=None
+        Any scikit-learn scoring (``"roc_auc"``, ``"average_precision"``, a
+        scorer...); None means the estimator's ``score`` (accuracy).
+    unlabeled_label : int or str, default=-1
+        The marker of unlabeled rows, as ``DistilledClassifier(unlabeled_label=...)``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y, sample_weight=None)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from skdistill import UNLABELED, DistilledClassifier
+    >>> from skdistill.report import make_labeled_scorer
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> y_semi = np.where(np.arange(len(y)) % 4 == 0, y, UNLABELED)
+    >>> search = GridSearchCV(
+    ...     DistilledClassifier(RandomForestClassifier(50, random_state=0),
+    ...                         random_state=0),
+    ...     {"alpha": [0.0, 1.0]}, scoring=make_labeled_scorer("roc_auc"), cv=3,
+    ... ).fit(X, y_semi)
+    >>> bool(search.best_score_ > 0.8)
+    True
+    """
+    return _LabeledScorer(
+        check_scoring(None, scoring=scoring, allow_none=False)
+        if scoring is not None
+        else _score_method,
+        unlabeled_label,
+    )
+
+
+def _score_method(estimator, X, y_true, sample_weight=None):
+    kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+    return estimator.score(X, y_true, **kwargs)
