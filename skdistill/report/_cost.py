@@ -204,10 +204,11 @@ Speed = namedtuple("Speed", ["latency", "throughput"])
 def prediction_speed(models, X, *, n_calls=200, n_batches=3, deployed=True):
     """Single-row latency and batch throughput of several models, side by side.
 
-    The models are timed in one interleaved run (call ``i`` of every model, in a
-    rotating order, before call ``i + 1`` of any), so that a busy machine slows
-    them all alike. Each model predicts with ``predict_proba``, or else
-    ``decision_function``, or else ``predict``; each is called once untimed first.
+    The models are timed in one interleaved run (rounds in which every model, in
+    a rotating order, makes a block of a tenth of its single-row calls), so that a
+    busy machine slows them all alike while each keeps its caches warm. Each model
+    predicts with ``predict_proba``, or else ``decision_function``, or else
+    ``predict``; each is called once untimed first.
 
     Parameters
     ----------
@@ -265,7 +266,8 @@ def prediction_speed(models, X, *, n_calls=200, n_batches=3, deployed=True):
         for name, model in models.items()
     }
     n_rows = X.shape[0]
-    latency = _interleaved(methods, [row(X, i % n_rows) for i in range(n_calls)])
+    rows = [row(X, i % n_rows) for i in range(n_calls)]
+    latency = _interleaved(methods, rows, block=max(1, n_calls // 10))
     batch = _interleaved(methods, [X] * n_batches)
     return {name: Speed(latency[name], n_rows / batch[name]) for name in methods}
 
@@ -277,16 +279,24 @@ def _predict_method(model):
     raise TypeError(f"{name_of(model)} has no predict method to time.")
 
 
-def _interleaved(methods, inputs):
-    """Median seconds of each method over ``inputs``, timed in a rotating order."""
+def _interleaved(methods, inputs, block=1):
+    """Median seconds per call of each method, over rounds in a rotating order.
+
+    Each round gives every model ``block`` consecutive calls (its caches stay warm,
+    as when it serves alone; calling models one by one in turn made fast models
+    look 2-3x slower next to a slow one), and rotates which model goes first.
+    """
     names = list(methods)
     for name in names:
         methods[name](inputs[0])  # warm-up: caches, lazy initialisation
     times = {name: [] for name in names}
-    for i, data in enumerate(inputs):
+    rounds = [inputs[i : i + block] for i in range(0, len(inputs), block)]
+    for i, chunk in enumerate(rounds):
         shift = i % len(names)
         for name in names[shift:] + names[:shift]:
+            method = methods[name]
             start = time.perf_counter()
-            methods[name](data)
-            times[name].append(time.perf_counter() - start)
+            for data in chunk:
+                method(data)
+            times[name].append((time.perf_counter() - start) / len(chunk))
     return {name: float(np.median(values)) for name, values in times.items()}
