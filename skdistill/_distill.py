@@ -667,7 +667,14 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         """The teacher's logits for X: cached, batched, in parallel as configured."""
         method = "auto" if isinstance(teacher, TeacherEnsemble) else self.response_method
         if self.memory is not None:
-            return cached_teacher_logits(check_memory(self.memory), teacher, X, method)
+            return cached_teacher_logits(
+                check_memory(self.memory),
+                teacher,
+                X,
+                method,
+                n_jobs=self.n_jobs,
+                verbose=self.verbose,
+            )
         return _teacher_logits(teacher, X, method, n_jobs=self.n_jobs, verbose=self.verbose)
 
     def _real_row_logits(self, teacher, classes, X, y, labeled, sample_weight, precomputed):

@@ -349,12 +349,14 @@ def remember_fingerprint(teacher, digest):
         pass
 
 
-def _logits_of(fingerprint, X, response_method, *, teacher):
+def _logits_of(fingerprint, X, response_method, *, teacher, n_jobs=None, verbose=0):
     """The cached function: keyed by the teacher's fingerprint, rows and method."""
-    return teacher_logits(teacher, X, response_method)
+    return teacher_logits(teacher, X, response_method, n_jobs=n_jobs, verbose=verbose)
 
 
-def cached_teacher_logits(memory, teacher, X, response_method="auto"):
+def cached_teacher_logits(
+    memory, teacher, X, response_method="auto", *, n_jobs=None, verbose=0
+):
     """:func:`teacher_logits` through a ``joblib.Memory`` cache.
 
     The key is the teacher's fingerprint (:func:`teacher_fingerprint`), a hash of the
@@ -362,8 +364,15 @@ def cached_teacher_logits(memory, teacher, X, response_method="auto"):
     ``temperature`` and ``alpha`` on the same fold asks the teacher once, also across
     worker processes sharing the cache folder.
     """
-    cached = memory.cache(_logits_of, ignore=["teacher"])
-    return cached(teacher_fingerprint(teacher), X, response_method, teacher=teacher)
+    cached = memory.cache(_logits_of, ignore=["teacher", "n_jobs", "verbose"])
+    return cached(
+        teacher_fingerprint(teacher),
+        X,
+        response_method,
+        teacher=teacher,
+        n_jobs=n_jobs,
+        verbose=verbose,
+    )
 
 
 def _progress(iterable, *, total, verbose, what):
