@@ -32,7 +32,7 @@ from ._compat import (
     check_sample_weight,
     fit_context,
     safe_indexing,
-    safe_tags,
+    shared_input_tags,
 )
 from ._distill import DistilledClassifier
 from ._validation import is_fitted, name_of, validate_X, validate_y
@@ -511,11 +511,7 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self.best_estimator_.decision_function(X)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
         models = [self._student_or_default()]
         if self.teacher is not None:
             models.append(self.teacher)
-        input_tags = [safe_tags(model).input_tags for model in models]
-        tags.input_tags.sparse = all(t.sparse for t in input_tags)
-        tags.input_tags.allow_nan = all(t.allow_nan for t in input_tags)
-        return tags
+        return shared_input_tags(super().__sklearn_tags__(), models)

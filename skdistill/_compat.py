@@ -32,6 +32,7 @@ __all__ = [
     "routing_enabled",
     "safe_indexing",
     "safe_tags",
+    "shared_input_tags",
 ]
 
 #: The skdistill extra that installs each optional framework.
@@ -63,6 +64,18 @@ def safe_tags(estimator):
         return get_tags(estimator)
     tags = Tags(estimator_type=None, target_tags=None, transformer_tags=None)
     tags.input_tags.allow_nan = tags.input_tags.sparse = True
+    return tags
+
+
+def shared_input_tags(tags, models):
+    """Set ``tags.input_tags`` to what every one of ``models`` accepts; return tags.
+
+    A meta-estimator passes its input to each model, so it takes NaN or sparse
+    input only if all of them do.
+    """
+    model_tags = [safe_tags(model).input_tags for model in models]
+    tags.input_tags.sparse = all(t.sparse for t in model_tags)
+    tags.input_tags.allow_nan = all(t.allow_nan for t in model_tags)
     return tags
 
 

@@ -34,6 +34,7 @@ from ._compat import (
     routing_enabled,
     safe_indexing,
     safe_tags,
+    shared_input_tags,
 )
 from ._ensemble import TeacherEnsemble, check_teacher_list
 from ._rows import concat_rows, labeled_mask, resolve_student_features, student_view
@@ -226,12 +227,8 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
     # -- sklearn protocol ---------------------------------------------------------------
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
         models = [self._student_or_default(), *_teacher_models(self.teacher)]
-        input_tags = [safe_tags(model).input_tags for model in models]
-        tags.input_tags.sparse = all(t.sparse for t in input_tags)
-        tags.input_tags.allow_nan = all(t.allow_nan for t in input_tags)
-        return tags
+        return shared_input_tags(super().__sklearn_tags__(), models)
 
     def get_metadata_routing(self):
         """Get metadata routing of this object: ``fit`` metadata goes to the student.
