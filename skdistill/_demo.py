@@ -25,7 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._io import write_atomic
+from ._io import format_size, write_atomic
 
 __all__ = ["run"]
 
@@ -560,13 +560,6 @@ _COLUMN_LABELS = {
 }
 
 
-def _size(n_bytes):
-    for unit in ("B", "kB", "MB", "GB"):
-        if n_bytes < 1000 or unit == "GB":
-            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
-        n_bytes /= 1000
-
-
 def _ratio(value):
     return f"{value:.0f}x" if value >= 10 else f"{value:.1f}x"
 
@@ -639,7 +632,7 @@ def _console_text(problems, settings):
             [
                 row["model"],
                 *(_number(row[c]) for c in problem.console_columns),
-                _size(row["size_bytes"]),
+                format_size(row["size_bytes"]),
                 _ratio(row["size_ratio"]),
                 f"{row['latency_ms']:.3f}",
                 _ratio(row["speedup"]),

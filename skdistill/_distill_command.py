@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._io import write_atomic
+from ._io import format_size, write_atomic
 
 __all__ = ["run"]
 
@@ -231,13 +231,6 @@ def _students_epilog():
 def _log(message, quiet):
     if not quiet:
         print(message, file=sys.stderr, flush=True)
-
-
-def _size(n_bytes):
-    for unit in ("B", "kB", "MB", "GB"):
-        if n_bytes < 1000 or unit == "GB":
-            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
-        n_bytes /= 1000
 
 
 def _fraction(text):
@@ -945,7 +938,7 @@ def _report_markdown(args, result, sizes):
         f"skdistill {__version__}, scikit-learn {sklearn.__version__}.",
         "",
         f"- Teacher: `{args.teacher}` ({type(result['teacher']).__name__}, "
-        f"{_size(teacher_size)}).",
+        f"{format_size(teacher_size)}).",
         f"- Data: `{args.data}`, target `{args.target}`: {_rows_line(result)}"
         + (f" from `{args.unlabeled}`" if args.unlabeled else "")
         + ".",
@@ -976,7 +969,7 @@ def _report_markdown(args, result, sizes):
                 f"{row['std']:.4f} | {row['rank']} |"
             )
     lines += ["", "## Outputs", ""]
-    lines += [f"- `{path}`: {_size(size)}" for path, size in sizes.items()]
+    lines += [f"- `{path}`: {format_size(size)}" for path, size in sizes.items()]
     lines += [f"- `{args.report}`: this report", "", _load_hint(args, result)]
     return "\n".join(lines) + "\n"
 
@@ -1000,10 +993,13 @@ def _summary_text(args, result, sizes):
     teacher_size = os.path.getsize(args.teacher)
     student_size = sizes[args.out]
     lines.append(
-        f"Size: teacher file {_size(teacher_size)}, student file {_size(student_size)} "
+        f"Size: teacher file {format_size(teacher_size)}, "
+        f"student file {format_size(student_size)} "
         f"(teacher / student: {teacher_size / student_size:.1f}x)."
     )
-    lines.append("Wrote " + ", ".join(f"{path} ({_size(n)})" for path, n in sizes.items()))
+    lines.append(
+        "Wrote " + ", ".join(f"{path} ({format_size(n)})" for path, n in sizes.items())
+    )
     lines.append(_load_hint(args, result))
     return "\n".join(lines)
 

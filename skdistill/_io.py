@@ -1,4 +1,5 @@
-"""Files written atomically: a temporary file beside the target, then a rename.
+"""Files written atomically (a temporary file beside the target, then a rename),
+and byte counts as people read them.
 
 An interrupted or failed write leaves either the complete new file or the old one
 (or none), never a partial file. Used by the exporters, the CLI and the demo.
@@ -8,7 +9,7 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["write_atomic"]
+__all__ = ["format_size", "write_atomic"]
 
 
 def write_atomic(path, write, *, overwrite=True):
@@ -61,3 +62,11 @@ def _exists_error(path):
     return FileExistsError(
         f"{path} already exists; pass overwrite=True to replace it, or choose another path."
     )
+
+
+def format_size(n_bytes):
+    """``n_bytes`` in B, kB, MB or GB (powers of 1000), e.g. ``"17.5 kB"``."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if n_bytes < 1000 or unit == "GB":
+            return f"{n_bytes:.0f} {unit}" if unit == "B" else f"{n_bytes:.1f} {unit}"
+        n_bytes /= 1000
