@@ -34,7 +34,6 @@ thread. Writes ``benchmarks/results/label_scarce.md``.
 """
 
 import argparse
-import hashlib
 import time
 import warnings
 from pathlib import Path
@@ -43,16 +42,21 @@ import lightgbm
 import numpy as np
 import pandas as pd
 from _common import machine_facts, mean_sd, write_result
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.ensemble import RandomForestClassifier
+from _memo_teacher import (
+    N_STUDENT_TREES,
+    N_TEACHER_TREES,
+    TEACHER_LEARNING_RATE,
+    MemoTeacher,
+    clear_teacher_cache,
+    make_student,
+)
+from _memo_teacher import distiller as _distiller
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
-from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
-from skdistill import UNLABELED, DistillationWarning, DistilledClassifier
-from skdistill._teacher import teacher_logits
+from skdistill import UNLABELED, DistillationWarning
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -63,9 +67,6 @@ DATASETS = {
     "give me some credit": ("give_me_some_credit.csv.gz", "SeriousDlqin2yrs", ["Id"]),
 }
 LABELED_SHARE = 0.1
-TEACHER_LEARNING_RATE = 0.03
-N_TEACHER_TREES = 500
-N_STUDENT_TREES = 20
 TEMPERATURE, ALPHA = 1.0, 0.5
 GRID = {"temperature": [1.0, 3.0], "alpha": [0.0, 0.5, 1.0]}
 SEARCH_FOLDS = 3
@@ -116,89 +117,16 @@ def hide_labels(y, seed):
 
 # -- teachers: fitted once per data set, logits once per rows -------------------------
 
-_FITS = {}
-_LOGITS = {}
-
-
-def _digest(a):
-    a = np.ascontiguousarray(a)
-    return a.shape, str(a.dtype), hashlib.blake2b(a.tobytes(), digest_size=16).hexdigest()
-
-
-def make_teacher_model(kind, seed):
-    if kind == "LightGBM-500":
-        return lightgbm.LGBMClassifier(
-            n_estimators=N_TEACHER_TREES,
-            learning_rate=TEACHER_LEARNING_RATE,
-            verbose=-1,
-            n_jobs=1,
-            random_state=seed,
-        )
-    return RandomForestClassifier(n_estimators=N_TEACHER_TREES, n_jobs=1, random_state=seed)
-
-
-class MemoTeacher(ClassifierMixin, BaseEstimator):
-    """A LightGBM or random-forest teacher whose fits and logits are memoised.
-
-    ``fit`` on the same rows, labels and parameters returns the same fitted model
-    (the models are deterministic on one thread), and ``decision_function`` returns
-    the logits skdistill would take from the model itself
-    (``skdistill._teacher.teacher_logits``: LightGBM raw scores, or clipped
-    log-probabilities of the forest), computed once per model and rows. So the
-    candidates of a grid search share their fold's teacher, and both students share
-    a teacher fitted inside ``fit``; results are those of the unwrapped model.
-    """
-
-    def __init__(self, kind="LightGBM-500", random_state=0):
-        self.kind = kind
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        key = (self.kind, self.random_state, _digest(X), _digest(y))
-        if key not in _FITS:
-            _FITS[key] = make_teacher_model(self.kind, self.random_state).fit(X, y)
-        self.model_ = _FITS[key]
-        self.key_ = key
-        self.classes_ = self.model_.classes_
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def decision_function(self, X):
-        key = (self.key_, _digest(X))
-        if key not in _LOGITS:
-            _LOGITS[key] = teacher_logits(self.model_, X)[0]
-        return _LOGITS[key].copy()  # fit must not write into the memo
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-
-def clear_teacher_cache():
-    _FITS.clear()
-    _LOGITS.clear()
-
-
 # -- students and scoring -------------------------------------------------------------
 
 
-def make_student(name, seed):
-    if name == "LightGBM-20":
-        return lightgbm.LGBMClassifier(
-            n_estimators=N_STUDENT_TREES, verbose=-1, n_jobs=1, random_state=seed
-        )
-    return DecisionTreeClassifier(max_depth=6, random_state=seed)
-
-
 def distiller(teacher, student_name, seed, **params):
-    strategy = "lightgbm" if student_name == "LightGBM-20" else "expand"
-    params = {"temperature": TEMPERATURE, "alpha": ALPHA, **params}
-    return DistilledClassifier(
-        teacher, make_student(student_name, seed), strategy=strategy, random_state=seed,
-        **params,
-    )  # fmt: skip
+    return _distiller(
+        teacher,
+        student_name,
+        seed,
+        **{"temperature": TEMPERATURE, "alpha": ALPHA, **params},
+    )
 
 
 def scores(model, X, y):

@@ -29,7 +29,6 @@ Writes ``benchmarks/results/transfer_sets.md``.
 """
 
 import argparse
-import hashlib
 import time
 import warnings
 from pathlib import Path
@@ -38,15 +37,22 @@ import lightgbm
 import numpy as np
 import pandas as pd
 from _common import machine_facts, mean_sd, write_result
-from sklearn.base import BaseEstimator, ClassifierMixin
+from _memo_teacher import (
+    LABELING_LOG,
+    N_STUDENT_TREES,
+    N_TEACHER_TREES,
+    TEACHER_LEARNING_RATE,
+    MemoTeacher,
+    clear_teacher_cache,
+    make_student,
+)
+from _memo_teacher import distiller as _distiller
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
-from sklearn.tree import DecisionTreeClassifier
 from threadpoolctl import threadpool_limits
 
-from skdistill import DistillationWarning, DistilledClassifier
-from skdistill._teacher import teacher_logits
+from skdistill import DistillationWarning
 from skdistill.transfer import resolve_transfer_set
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -92,9 +98,6 @@ QUICK_PLAN = {"max_rows": 600, "max_test": 1500, "seeds": 1, "gbdt_seeds": 1}
 QUICK_GRID = {"gaussian": (1, 5), "munge": (1, 5), "mixup": (1,), "minority": (1,)}
 #: shuttle has classes of 10, 13 and 50 rows: too few to split and subsample.
 MIN_CLASS_ROWS = 100
-TEACHER_LEARNING_RATE = 0.03
-N_TEACHER_TREES = 500
-N_STUDENT_TREES = 20
 TEMPERATURE, ALPHA = 3.0, 0.8
 TEACHER_CV = 3
 STUDENTS = ("DecisionTree-6", "LightGBM-20")
@@ -135,85 +138,13 @@ def split(X, y, seed, max_rows, max_test):
 
 # -- the teacher: fitted once per rows, logits once per rows --------------------------
 
-_FITS = {}
-_LOGITS = {}
-#: (rows, seconds) of every uncached teacher labeling, in order.
-LABELING_LOG = []
-
-
-def _digest(a):
-    a = np.ascontiguousarray(a)
-    return a.shape, str(a.dtype), hashlib.blake2b(a.tobytes(), digest_size=16).hexdigest()
-
-
-class MemoTeacher(ClassifierMixin, BaseEstimator):
-    """A 500-tree LightGBM teacher whose fits and logits are memoised.
-
-    ``fit`` on the same rows, labels and seed returns the same fitted model (LightGBM
-    is deterministic on one thread), and ``decision_function`` returns the logits
-    skdistill takes from the model itself (``teacher_logits``: LightGBM raw scores),
-    computed once per model and rows and timed. Results are those of the unwrapped
-    model.
-    """
-
-    def __init__(self, random_state=0):
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        key = (self.random_state, _digest(X), _digest(y))
-        if key not in _FITS:
-            start = time.perf_counter()
-            model = lightgbm.LGBMClassifier(
-                n_estimators=N_TEACHER_TREES,
-                learning_rate=TEACHER_LEARNING_RATE,
-                verbose=-1,
-                n_jobs=1,
-                random_state=self.random_state,
-            ).fit(X, y)
-            _FITS[key] = (model, time.perf_counter() - start)
-        self.model_, self.fit_s_ = _FITS[key]
-        self.key_ = key
-        self.classes_ = self.model_.classes_
-        self.n_features_in_ = X.shape[1]
-        return self
-
-    def decision_function(self, X):
-        key = (self.key_, _digest(X))
-        if key not in _LOGITS:
-            start = time.perf_counter()
-            _LOGITS[key] = teacher_logits(self.model_, X)[0]
-            LABELING_LOG.append((len(X), time.perf_counter() - start))
-        return _LOGITS[key].copy()  # fit must not write into the memo
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
-
-    def predict(self, X):
-        return self.model_.predict(X)
-
-
-def clear_teacher_cache():
-    _FITS.clear()
-    _LOGITS.clear()
-
-
 # -- students, modes and scores -------------------------------------------------------
 
 
-def make_student(name, seed):
-    if name == "LightGBM-20":
-        return lightgbm.LGBMClassifier(
-            n_estimators=N_STUDENT_TREES, verbose=-1, n_jobs=1, random_state=seed
-        )
-    return DecisionTreeClassifier(max_depth=6, random_state=seed)
-
-
 def distiller(teacher, student_name, seed, **params):
-    strategy = "lightgbm" if student_name == "LightGBM-20" else "expand"
-    return DistilledClassifier(
-        teacher, make_student(student_name, seed), temperature=TEMPERATURE, alpha=ALPHA,
-        strategy=strategy, random_state=seed, **params,
-    )  # fmt: skip
+    return _distiller(
+        teacher, student_name, seed, temperature=TEMPERATURE, alpha=ALPHA, **params
+    )
 
 
 def transfer_grid(grid):
@@ -256,7 +187,7 @@ def run_seed(name, X, y, cat, seed, plan, students):
     modes = transfer_grid(plan["grid"])
     base = {"dataset": name, "seed": seed, "n_train": len(y_train), "n_test": len(y_test)}
     rows = []
-    teacher = MemoTeacher(seed).fit(X_train, y_train)
+    teacher = MemoTeacher(random_state=seed).fit(X_train, y_train)
     start = time.perf_counter()
     teacher.decision_function(X_train)  # the training-row logits, shared below
     train_logits_s = time.perf_counter() - start
@@ -277,7 +208,7 @@ def run_seed(name, X, y, cat, seed, plan, students):
             "hard labels": None,
             "plain distillation": distiller(teacher, student_name, seed),
             f"out-of-fold (teacher_cv={TEACHER_CV})": distiller(
-                MemoTeacher(seed), student_name, seed, teacher_cv=TEACHER_CV
+                MemoTeacher(random_state=seed), student_name, seed, teacher_cv=TEACHER_CV
             ),
         }
         for kind, size, weight in modes:
