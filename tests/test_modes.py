@@ -108,6 +108,18 @@ def test_grid_search_with_unlabeled_rows_scores_the_labeled_ones(data, teacher):
         assert 0.5 < search.best_score_ <= 1.0
 
 
+def test_scoring_only_unlabeled_rows_is_refused(data, teacher):
+    from skdistill.report import make_labeled_scorer
+
+    X, y = data
+    model = DistilledClassifier(teacher).fit(X, y)
+    unlabeled = np.full(len(y), UNLABELED)
+    with pytest.raises(ValueError, match="nothing to score"):
+        model.score(X, unlabeled)
+    with pytest.raises(ValueError, match="no labeled rows"):
+        make_labeled_scorer("roc_auc_ovr")(model, X, unlabeled)
+
+
 def test_teacher_fitted_inside_fit_sees_only_labeled_rows(data):
     X, y = data
     y_semi = np.where(np.arange(len(y)) % 2 == 0, y, UNLABELED)
