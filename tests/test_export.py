@@ -316,7 +316,7 @@ def test_compiled_student_reproduces_the_distiller(
         np.testing.assert_allclose(
             compiled.predict_proba(row[None]), model.predict_proba(row[None]), atol=1e-6
         )
-    again = CompiledStudent(path)  # loaded again from disk
+    again = CompiledStudent(path, sha256=compiled.sha256)  # loaded again from disk
     np.testing.assert_array_equal(again.predict_proba(X), compiled.predict_proba(X))
 
 
@@ -340,6 +340,8 @@ def test_compiled_regressor(compile_student, student, tmp_path):
 
 
 def test_compiled_files_are_checked(compile_student, tmp_path):
+    import hashlib
+
     from skdistill.export import CompiledStudent
 
     model, X = _distilled("tree", "multiclass", "T4-a0.5")
@@ -354,11 +356,14 @@ def test_compiled_files_are_checked(compile_student, tmp_path):
     np.testing.assert_allclose(replaced.predict_proba(X), other.predict_proba(X))
 
     path.write_bytes(path.read_bytes() + b"\0")
-    with pytest.raises(ValueError, match="does not match its metadata"):
-        CompiledStudent(path)
+    with pytest.raises(ValueError, match="not the expected"):
+        CompiledStudent(path, sha256=replaced.sha256)
+    changed = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(ValueError, match="does not match the library it came with"):
+        CompiledStudent(path, sha256=changed)
     (tmp_path / "student.so.json").unlink()
     with pytest.raises(FileNotFoundError, match="No metadata"):
-        CompiledStudent(path)
+        CompiledStudent(path, sha256=changed)
     with pytest.raises(ValueError, match=r"expects \(n_samples, 4\)"):
         replaced.predict_proba(X[:, :3])
 

@@ -5,7 +5,9 @@
 - :func:`to_onnx`: the student alone as an ONNX graph that reproduces the
   distiller's ``predict`` and ``predict_proba``.
 - :func:`compile_student`: tree students compiled to a C shared library with
-  treelite and tl2cgen.
+  treelite and tl2cgen; :class:`CompiledStudent` loads one again, which runs its
+  code, so only given the SHA-256 that ``compile_student`` returned (or
+  ``trust=True``).
 
 skops, onnx and treelite are imported only by the functions that use them.
 """

@@ -1,10 +1,13 @@
 """Tree students compiled to a C shared library with treelite and tl2cgen.
 
-``compile_student`` turns the student's trees into C code (tl2cgen), builds it with
-the system compiler, and writes beside the library a small JSON file with what the
-distiller does with the student's outputs (class order, temperature scale, softmax
-of a regressor's logits). :class:`CompiledStudent` loads both and predicts like the
-distiller, without scikit-learn's per-call overhead.
+``compile_student`` turns the student's trees into C code (tl2cgen), adds a C
+function returning the metadata of the head the distiller applies to the student's
+outputs (class order, temperature scale, softmax of a regressor's logits), builds
+both into one shared library with the system compiler, and writes the same metadata
+beside it as JSON. :class:`CompiledStudent` loads the library only if its SHA-256 is
+the one pinned by the caller (or ``trust=True``), refuses a metadata file that
+differs from the copy compiled into the library, and predicts like the distiller
+without scikit-learn's per-call overhead.
 """
 
 import contextlib
@@ -15,9 +18,11 @@ import json
 import math
 import os
 import shutil
+import struct
 import sys
 import tempfile
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,12 +34,16 @@ from .._distill import DistilledClassifier, DistilledRegressor
 from .._io import write_atomic
 from .._targets import PROBA_FLOOR, binary_logits
 from .._validation import name_of
+from ..exceptions import DistillationWarning
 from ..strategies import ExpandStrategy, LightGBMStrategy, RegressStrategy, XGBoostStrategy
 from ._persist import _versions
 
 __all__ = ["CompiledStudent", "compile_student"]
 
-_FORMAT = "skdistill-compiled-student/1"
+_FORMAT = "skdistill-compiled-student/2"
+
+#: The format before the metadata was compiled into the library (not tamper-evident).
+_OLD_FORMATS = ("skdistill-compiled-student/1",)
 
 _PURPOSE = "compiling tree students"
 
@@ -54,9 +63,15 @@ def compile_student(
     The student's trees are translated to C by treelite and tl2cgen and built with
     the system compiler. What the distiller does with the student's outputs (the
     teacher's class order, the map back to temperature 1, the softmax of a
-    ``"regress"`` student's logits) is written beside the library, in
-    ``<path>.json`` with the library's SHA-256, and applied by
-    :class:`CompiledStudent`.
+    ``"regress"`` student's logits) is compiled into the same library and written
+    beside it, in ``<path>.json``; :class:`CompiledStudent` applies it, and refuses a
+    ``<path>.json`` that differs from the copy inside the library.
+
+    Loading a compiled student runs its native code, so :class:`CompiledStudent`
+    asks for the library's SHA-256: keep the ``sha256`` of the returned object
+    with the deployment (not the copy in ``<path>.json``, which whoever can replace
+    the library can rewrite too) and pass it as ``CompiledStudent(path,
+    sha256=...)``. As the metadata is compiled in, that hash pins it as well.
 
     Parameters
     ----------
@@ -68,7 +83,9 @@ def compile_student(
         boosting, LightGBM and XGBoost (tree boosters).
     path : str or path-like
         The shared library to write, e.g. ``student.so``; the metadata goes to
-        ``<path>.json``. Both are written atomically.
+        ``<path>.json``. Each file is written atomically, the metadata just before
+        the library; if the library cannot be written, the metadata is put back
+        as it was.
     toolchain : {"gcc", "clang"} or str, default=None
         The C compiler; None uses the first of gcc and clang found on ``PATH``.
     overwrite : bool, default=False
@@ -82,7 +99,8 @@ def compile_student(
     Returns
     -------
     compiled : CompiledStudent
-        The compiled student, loaded.
+        The compiled student, loaded. Its ``sha256`` is the hash to pin when
+        loading it again.
 
     Raises
     ------
@@ -116,6 +134,7 @@ def compile_student(
     >>> model = DistilledClassifier(teacher, temperature=3.0, random_state=0).fit(X, y)
     >>> if shutil.which("gcc") or shutil.which("clang"):
     ...     compiled = compile_student(model, Path(tempfile.mkdtemp()) / "student.so")
+    ...     pinned = compiled.sha256  # keep it to load the library again
     ...     proba = compiled.predict_proba(X)
     ... else:  # no compiler on this machine
     ...     proba = model.predict_proba(X)
@@ -136,28 +155,105 @@ def compile_student(
     toolchain = _find_toolchain(toolchain)
     student, meta = _describe(model)
     tree_model = _import_trees(treelite, student)
-    quiet = (
-        contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
-    )
+    meta["versions"] = _versions()
+    for framework in ("treelite", "tl2cgen"):
+        meta["versions"][framework] = sys.modules[framework].__version__
+    embedded = _canonical(meta)
     with tempfile.TemporaryDirectory(prefix="skdistill-compile-") as build:
-        built = Path(build) / f"student{path.suffix or '.so'}"
+        sources = Path(build)
+        quiet = (
+            contextlib.nullcontext()
+            if verbose
+            else contextlib.redirect_stdout(io.StringIO())
+        )
         with quiet:
-            tl2cgen.export_lib(
-                tree_model,
-                toolchain=toolchain,
-                libpath=built,
-                nthread=n_jobs,
-                verbose=verbose,
-            )
-        meta["library_sha256"] = _sha256(built.read_bytes())
-        meta["versions"] = _versions()
-        for framework in ("treelite", "tl2cgen"):
-            meta["versions"][framework] = sys.modules[framework].__version__
+            tl2cgen.generate_c_code(tree_model, sources, None, verbose=verbose)
+        _add_metadata_source(sources, embedded)
+        built = Path(
+            tl2cgen.create_shared(toolchain, sources, nthread=n_jobs, verbose=verbose)
+        )
+        data = built.read_bytes()
+        meta["library_sha256"] = _sha256(data)
         text = json.dumps(meta, indent=2)
-        # metadata first: a library without its (matching) metadata is refused on load
-        write_atomic(meta_path, lambda tmp: tmp.write_text(text), overwrite=overwrite)
-        write_atomic(path, lambda tmp: shutil.copyfile(built, tmp), overwrite=overwrite)
-    return CompiledStudent(path, n_jobs=n_jobs)
+        _write_pair(path, data, meta_path, text, overwrite=overwrite)
+    # pinned to the bytes just built: a file swapped in meanwhile is refused
+    return CompiledStudent(path, sha256=meta["library_sha256"], n_jobs=n_jobs)
+
+
+def _canonical(meta):
+    """The metadata as compiled into the library: compact JSON, sorted keys, ASCII."""
+    try:
+        text = json.dumps(meta, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise ValueError(
+            f"Cannot compile the student: its metadata holds a non-finite number "
+            f"({exc}); the distiller's temperature scale (strategy scale_) must be "
+            "finite. Fit the distiller again."
+        ) from exc
+    return text.encode("ascii")
+
+
+#: Name of the C function, compiled into every library, that returns its metadata.
+_METADATA_FUNCTION = "skdistill_metadata"
+
+
+def _add_metadata_source(sources, embedded):
+    """Add to tl2cgen's generated sources a C file whose function returns ``embedded``.
+
+    The bytes are written as a C array (no string escaping to get wrong), and the
+    file is appended to the ``recipe.json`` that tl2cgen's ``create_shared`` builds.
+    """
+    rows = [
+        "  " + ", ".join(f"0x{byte:02x}" for byte in embedded[i : i + 16]) + ","
+        for i in range(0, len(embedded), 16)
+    ]
+    lines = [
+        "/* Metadata of this compiled student, from skdistill.export.compile_student */",
+        "#include <stddef.h>",
+        "static const unsigned char metadata[] = {",
+        *rows,
+        "};",
+        f"const unsigned char* {_METADATA_FUNCTION}(size_t* length) {{",
+        "  *length = sizeof(metadata);",
+        "  return metadata;",
+        "}",
+    ]
+    code = "\n".join(lines) + "\n"
+    name = "skdistill_metadata"
+    (sources / f"{name}.c").write_text(code)
+    recipe_path = sources / "recipe.json"
+    recipe = json.loads(recipe_path.read_text())
+    recipe["sources"].append({"name": name, "length": len(lines)})
+    recipe_path.write_text(json.dumps(recipe))
+
+
+def _write_pair(path, data, meta_path, text, *, overwrite):
+    """Write the library and its metadata so that they land together or not at all.
+
+    Both are written atomically; the metadata lands while the library's temporary
+    file is complete, just before the library's rename. If that rename fails (or is
+    interrupted), the metadata is put back as it was. Only a crash between the two
+    renames leaves the new metadata beside the old library, a pair that
+    :class:`CompiledStudent` refuses.
+    """
+    previous = meta_path.read_bytes() if overwrite and meta_path.is_file() else None
+    landed = False
+
+    def write_library(tmp):
+        nonlocal landed
+        tmp.write_bytes(data)
+        write_atomic(meta_path, text, overwrite=overwrite)
+        landed = True
+
+    try:
+        write_atomic(path, write_library, overwrite=overwrite)
+    except BaseException:
+        if landed:
+            if previous is None:
+                meta_path.unlink(missing_ok=True)
+            else:
+                write_atomic(meta_path, previous)
+        raise
 
 
 def _meta_path(path):
@@ -305,11 +401,29 @@ class CompiledStudent:
     outputs, ``predict`` returns the most probable class (regressors: the
     predictions).
 
+    **Loading a compiled student runs the code of its shared library** in this
+    process, with its rights: only load a library you compiled, or one from a
+    source you trust. The library is loaded only if its SHA-256 equals ``sha256``,
+    the hash that :func:`compile_student` returned (``compiled.sha256``), or with
+    ``trust=True``. The metadata beside it (``<path>.json``: classes, columns,
+    temperature scale) is also compiled into the library, and a file that differs
+    from that copy is refused, with or without ``trust``: an edited or swapped
+    metadata file would silently change every prediction.
+
     Parameters
     ----------
     path : str or path-like
         The shared library written by :func:`compile_student`; its metadata is read
-        from ``<path>.json`` and must carry the library's SHA-256.
+        from ``<path>.json``.
+    sha256 : str, default=None
+        The SHA-256 (64 hexadecimal digits) the library must have: the ``sha256``
+        of the object :func:`compile_student` returned, kept with the deployment.
+        Not the ``library_sha256`` of ``<path>.json``: whoever can replace the
+        library can rewrite that file too.
+    trust : bool, default=False
+        Load the library without a pinned hash, with a warning. Only for a file
+        from a source you trust. Ignored when ``sha256`` is given (the hash is
+        checked).
     n_jobs : int, default=1
         Threads for batch predictions.
 
@@ -320,7 +434,24 @@ class CompiledStudent:
     n_features_in_ : int
         Number of features expected.
     metadata_ : dict
-        The content of ``<path>.json``.
+        The content of ``<path>.json``, checked against the library's copy.
+    sha256 : str
+        The SHA-256 of the loaded library (the bytes that were loaded).
+
+    Raises
+    ------
+    ValueError
+        If neither ``sha256`` nor ``trust=True`` is given (the message shows the
+        library's SHA-256 to compare), if the library's SHA-256 is not ``sha256``,
+        if the metadata does not match the library (edited, swapped or from
+        another build), or if the library cannot be loaded (truncated, corrupt).
+    FileNotFoundError
+        If the library or its metadata is missing.
+
+    Warns
+    -----
+    DistillationWarning
+        When the library is loaded without a pinned hash because ``trust=True``.
 
     See Also
     --------
@@ -337,18 +468,42 @@ class CompiledStudent:
     >>> student = DecisionTreeRegressor(max_depth=3).fit(X, y)
     >>> if shutil.which("gcc") or shutil.which("clang"):
     ...     path = Path(tempfile.mkdtemp()) / "student.so"
-    ...     _ = compile_student(student, path)
-    ...     prediction = CompiledStudent(path).predict(X[:3])
+    ...     pinned = compile_student(student, path).sha256  # keep it with the model
+    ...     prediction = CompiledStudent(path, sha256=pinned).predict(X[:3])
     ... else:  # no compiler on this machine
     ...     prediction = student.predict(X[:3])
     >>> bool((prediction == student.predict(X[:3])).all())
     True
     """
 
-    def __init__(self, path, *, n_jobs=1):
+    def __init__(self, path, *, sha256=None, trust=False, n_jobs=1):
         tl2cgen = optional_import("tl2cgen", purpose="loading compiled students")
         self.path = Path(path)
+        expected = _expected_sha256(sha256)
+        # The bytes hashed are the bytes loaded (from a private copy): the file
+        # cannot be swapped between the check and the load.
+        data = _read_library(self.path)
+        self.sha256 = _sha256(data)
+        _authorize(self.path, self.sha256, expected, trust)
         meta = _read_metadata(self.path)
+        if meta.get("library_sha256") != self.sha256:
+            raise ValueError(
+                _mismatch_message(
+                    self.path, "the library's SHA-256 is not the one it records"
+                )
+            )
+        _check_complete(self.path, data)
+        with _private_copy(self.path, data) as copy:
+            try:
+                self._library = ctypes.CDLL(copy)
+                _check_embedded_metadata(self.path, self._library, meta, len(data))
+                self._predictor = tl2cgen.Predictor(copy, nthread=n_jobs)
+            except (OSError, tl2cgen.TL2cgenError) as exc:
+                raise ValueError(
+                    f"{self.path} cannot be loaded as a compiled student (truncated, "
+                    f"corrupt, or built for another platform): {exc}. Compile the "
+                    "student again."
+                ) from exc
         self.metadata_ = meta
         self.n_features_in_ = int(meta["n_features"])
         self._classifier = meta["task"] == "classification"
@@ -362,23 +517,6 @@ class CompiledStudent:
                 columns, np.arange(n_classes)
             )
             self._columns = None if identity else columns
-        # Load a private copy: its bytes are the ones checked, and the dynamic loader
-        # would return an already loaded library of the same path (an older build).
-        data = self.path.read_bytes()
-        if _sha256(data) != meta["library_sha256"]:
-            raise ValueError(
-                f"{self.path} does not match its metadata {_meta_path(self.path)} "
-                "(SHA-256 differs): one of them was replaced. Compile the student again."
-            )
-        fd, copy = _private_copy_file(self.path)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            self._predictor = tl2cgen.Predictor(copy, nthread=n_jobs)
-            self._library = ctypes.CDLL(copy)
-        finally:
-            with contextlib.suppress(OSError):  # loaded libraries stay mapped
-                os.unlink(copy)
         self._dmatrix = tl2cgen.DMatrix
         self._dtype = np.dtype(self._predictor.threshold_type)
         self._out_dtype = np.dtype(self._predictor.leaf_output_type)
@@ -400,7 +538,7 @@ class CompiledStudent:
         self._out_address = self._out.ctypes.data
 
     def __repr__(self):
-        return f"CompiledStudent({str(self.path)!r})"
+        return f"CompiledStudent({str(self.path)!r}, sha256={self.sha256!r})"
 
     def _raw(self, X, *, margin=False):
         """Outputs of the compiled trees, shape (n_samples, n_outputs), float64."""
@@ -541,14 +679,33 @@ class CompiledStudent:
         return out.reshape(-1) if self.metadata_["one_d"] else out
 
 
-def _private_copy_file(path):
-    """A new temporary file for the loaded copy: beside the library if the folder is
-    writable (the system temporary folder may forbid executing code), else there."""
-    prefix = f".{path.stem}.loaded-"
+@contextlib.contextmanager
+def _private_copy(path, data):
+    """``data`` written to a new file in a new private folder, removed afterwards.
+
+    The loader is given this copy, not ``path``: its bytes are the ones hashed and
+    checked, and no one else can replace them between the check and the load (the
+    folder is created with mode 0700, so another user who may write beside the
+    library cannot swap the file or rename the folder). Each load gets a fresh path,
+    too: the dynamic loader would return an already loaded library of the same
+    path (an older build). The folder goes beside the library if that folder is
+    writable (the system temporary folder may forbid executing code), else in the
+    system temporary folder. Loaded libraries stay mapped once the copy is gone.
+    """
     try:
-        return tempfile.mkstemp(suffix=path.suffix, prefix=prefix, dir=path.parent)
+        folder = tempfile.mkdtemp(prefix=f".{path.stem}.loading-", dir=path.parent)
     except OSError:
-        return tempfile.mkstemp(suffix=path.suffix, prefix=prefix)
+        folder = tempfile.mkdtemp(prefix=f"skdistill-{path.stem}-")
+    copy = os.path.join(folder, path.name)
+    try:
+        with open(copy, "xb") as f:
+            f.write(data)
+        yield copy
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(copy)
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
 
 
 def _mark_missing(rows, missing):
@@ -580,6 +737,146 @@ def _softmax(z):
     return z
 
 
+def _expected_sha256(sha256):
+    """The pinned hash, as 64 lowercase hexadecimal digits (None if not pinned)."""
+    if sha256 is None:
+        return None
+    if not isinstance(sha256, str):
+        raise TypeError(
+            f"sha256 must be the library's SHA-256 as a string of 64 hexadecimal "
+            f"digits (compiled.sha256, or hashlib.sha256(...).hexdigest()); got "
+            f"{type(sha256).__name__}."
+        )
+    digest = sha256.strip().lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise ValueError(
+            f"sha256 must be 64 hexadecimal digits (the sha256 of the object "
+            f"compile_student returned); got {sha256!r}."
+        )
+    return digest
+
+
+def _read_library(path):
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"{path} is a folder; give the path of the compiled library (the path "
+            "passed to compile_student, e.g. student.so)."
+        )
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"No compiled student at {path}; write one with compile_student."
+        ) from None
+
+
+def _authorize(path, actual, expected, trust):
+    """Refuse to load the library unless its hash is pinned and equal, or trusted."""
+    if expected is not None:
+        if actual != expected:
+            raise ValueError(
+                f"Refusing to load {path}: its SHA-256 is {actual}, not the expected "
+                f"{expected}. It is not the library that was compiled (replaced, "
+                "corrupted or truncated); loading it would run its code. Compile the "
+                "student again, or check which hash you pinned."
+            )
+        return
+    if not trust:
+        raise ValueError(
+            f"Refusing to load {path}: loading a compiled student runs the code of its "
+            f"shared library in this process. Its SHA-256 is {actual}. Compare it with "
+            "the hash recorded when the student was compiled (the sha256 of the object "
+            "compile_student returned; not the copy in the .json beside the library, "
+            "which can be rewritten with it) and, if they are equal, pass "
+            f"sha256='{actual}'. Pass trust=True only for a file from a source you trust."
+        )
+    warnings.warn(
+        f"Loading {path} without a pinned SHA-256 because trust=True: its code runs in "
+        f"this process. Its SHA-256 is {actual}; pass sha256=... to pin it.",
+        DistillationWarning,
+        stacklevel=3,
+    )
+
+
+def _check_complete(path, data):
+    """Refuse an ELF library whose segments or tables reach past the end of the file.
+
+    The dynamic loader maps a truncated library without complaint and the process
+    dies with a bus error when it touches the missing part. Other formats (Mach-O,
+    PE) are left to their loader.
+    """
+    if data[:4] != b"\x7fELF" or len(data) < 64 or data[4:5] not in (b"\1", b"\2"):
+        return
+    wide, order = data[4] == 2, ">" if data[5] == 2 else "<"
+    if wide:
+        header, table, entry = order + "QQ", 0x20, order + "IIQQQQ"
+    else:
+        header, table, entry = order + "II", 0x1C, order + "IIIII"
+    sizes = 0x36 if wide else 0x2A
+    try:
+        phoff, shoff = struct.unpack_from(header, data, table)
+        phentsize, phnum, shentsize, shnum = struct.unpack_from(order + "HHHH", data, sizes)
+        ends = [phoff + phentsize * phnum, shoff + shentsize * shnum]
+        for i in range(phnum if ends[0] <= len(data) else 0):
+            segment = struct.unpack_from(entry, data, phoff + i * phentsize)
+            kind, offset, size = segment[0], segment[-4], segment[-1]
+            if kind == 1:  # PT_LOAD
+                ends.append(offset + size)
+    except struct.error:
+        ends = [math.inf]
+    if max(ends) > len(data):
+        raise ValueError(
+            f"{path} is truncated or corrupt (its ELF headers describe data past its "
+            f"{len(data)} bytes); it cannot be loaded. Compile the student again."
+        )
+
+
+def _mismatch_message(path, why):
+    return (
+        f"The metadata {_meta_path(path)} does not match the library it came with "
+        f"(edited or swapped): {why}. Its classes, columns or scale would change every "
+        "prediction, so it is refused. Compile the student again, or restore the "
+        "library and its metadata from the same compile_student call."
+    )
+
+
+def _check_embedded_metadata(path, library, meta, size):
+    """Compare the metadata file with the copy compiled into the library."""
+    try:
+        function = getattr(library, _METADATA_FUNCTION)
+    except AttributeError:
+        raise ValueError(
+            _mismatch_message(path, "the library has no compiled-in metadata")
+        ) from None
+    function.restype = ctypes.c_void_p
+    function.argtypes = [ctypes.POINTER(ctypes.c_size_t)]
+    length = ctypes.c_size_t(0)
+    address = function(ctypes.byref(length))
+    if not address or not 0 < length.value <= size:
+        raise ValueError(
+            _mismatch_message(path, "the library's compiled-in metadata is unreadable")
+        )
+    try:
+        embedded = json.loads(ctypes.string_at(address, length.value))
+    except ValueError:
+        raise ValueError(
+            _mismatch_message(path, "the library's compiled-in metadata is unreadable")
+        ) from None
+    recorded = {key: value for key, value in meta.items() if key != "library_sha256"}
+    if recorded != embedded:
+        changed = sorted(
+            key
+            for key in set(recorded) | set(embedded)
+            if recorded.get(key, _MISSING) != embedded.get(key, _MISSING)
+        )
+        raise ValueError(
+            _mismatch_message(path, f"it differs in {', '.join(map(repr, changed))}")
+        )
+
+
+_MISSING = object()
+
+
 def _read_metadata(path):
     meta_path = _meta_path(path)
     try:
@@ -591,8 +888,13 @@ def _read_metadata(path):
         ) from None
     except ValueError as exc:
         raise ValueError(f"{meta_path} is not valid JSON: {exc}") from exc
-    if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
+    found = meta.get("format") if isinstance(meta, dict) else None
+    if found in _OLD_FORMATS:
+        raise ValueError(
+            f"{path} was compiled by an older skdistill (format {found!r}), whose "
+            "metadata is not bound to the library. Compile the student again."
+        )
+    if found != _FORMAT:
         raise ValueError(
             f"{meta_path} is not the metadata of a compiled student (format {found!r}, "
             f"expected {_FORMAT!r})."
