@@ -266,3 +266,54 @@ def test_issue11_item8_library_and_metadata_land_together(compiled_tree, monkeyp
     assert _compiled._meta_path(target).read_bytes() == meta_before
     assert sorted(p.name for p in folder.iterdir()) == ["student.so", "student.so.json"]
     CompiledStudent(target, sha256=sha256).predict(X)
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_issue11_treelite_version_warning_is_not_printed(capfd, tmp_path, verbose):
+    model, _ = _distilled("tree")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compile_student(model, tmp_path / "student.so", verbose=verbose)
+    out, err = capfd.readouterr()
+    assert "Treelite version" not in out + err
+    if not verbose:
+        assert (out, err) == ("", "")
+    else:  # tl2cgen's and the compiler's messages are shown
+        assert "Generated shared library" in out
+    assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_issue11_treelite_version_warning_filter_keeps_other_output(capfd, verbose):
+    warning = (
+        b"[06:49:42] /tmp/build/_deps/treelite-src/src/serializer.cc:202: The model you "
+        b"are loading originated from a newer Treelite version; some functionalities "
+        b"may be unavailable.\nCurrently running Treelite version 4.1.2\nThe model "
+        b"checkpoint was generated from Treelite version 4.8.1\n"
+    )
+    log = b"[06:49:42] /project/src/compiler/ast/split.cc:30: Parallel compilation.\n"
+    with _compiled._quiet_code_generation(verbose):
+        os.write(2, b"before\n" + warning + log + b"after\n")
+        print("printed")
+    out, err = capfd.readouterr()
+    if verbose:  # only the version warning is dropped
+        assert (out, err) == ("printed\n", "before\n" + log.decode() + "after\n")
+    else:  # tl2cgen's messages are hidden, anything else is kept
+        assert (out, err) == ("", "before\nafter\n")
+
+
+def test_issue11_treelite_version_warning_filter_is_thread_safe(capfd, tmp_path):
+    """Compiling from several threads at once leaves the standard error in place."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, X = _distilled("tree")
+    before = os.fstat(2)
+    with ThreadPoolExecutor(4) as pool:
+        compiled = list(
+            pool.map(lambda i: compile_student(model, tmp_path / f"s{i}.so"), range(4))
+        )
+    after = os.fstat(2)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino)
+    assert capfd.readouterr() == ("", "")
+    for student in compiled:
+        np.testing.assert_allclose(student.predict_proba(X), model.predict_proba(X))

@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import struct
 import sys
@@ -120,6 +121,10 @@ def compile_student(
     XGBoost round them to float32, LightGBM compares in float64. Missing values
     (NaN) follow the trees' default branches.
 
+    tl2cgen bundles an older treelite than the treelite package that imports the
+    trees, and its treelite writes a version-mismatch warning to the standard error
+    on every call; that one message is filtered out, even with ``verbose=True``.
+
     Examples
     --------
     >>> import shutil, tempfile
@@ -161,12 +166,7 @@ def compile_student(
     embedded = _canonical(meta)
     with tempfile.TemporaryDirectory(prefix="skdistill-compile-") as build:
         sources = Path(build)
-        quiet = (
-            contextlib.nullcontext()
-            if verbose
-            else contextlib.redirect_stdout(io.StringIO())
-        )
-        with quiet:
+        with _quiet_code_generation(verbose):
             tl2cgen.generate_c_code(tree_model, sources, None, verbose=verbose)
         _add_metadata_source(sources, embedded)
         built = Path(
@@ -254,6 +254,72 @@ def _write_pair(path, data, meta_path, text, *, overwrite):
             else:
                 write_atomic(meta_path, previous)
         raise
+
+
+#: What tl2cgen's bundled treelite logs to the process's stderr when it reads a model
+#: serialized by the (newer) treelite package: "[hh:mm:ss] .../serializer.cc:202:
+#: The model you are loading originated from a newer Treelite version; ..." and two
+#: lines with the versions.
+_TREELITE_VERSION_WARNING = re.compile(
+    rb"\[[0-9:]+\] [^\n]*serializer\.cc:[0-9]+: The model you are loading originated "
+    rb"from a newer Treelite version; some functionalities may be unavailable\.\r?\n"
+    rb"Currently running Treelite version [0-9.]+\r?\n"
+    rb"The model checkpoint was generated from Treelite version [0-9.]+\r?\n"
+)
+
+#: A one-line log record of tl2cgen ("[hh:mm:ss] .../split.cc:30: Parallel
+#: compilation disabled; ..."). In the thread that imported tl2cgen, it goes through
+#: ``print``; tl2cgen's log callback is per thread, so other threads write it to the
+#: process's stderr.
+_TL2CGEN_LOG = re.compile(rb"\[[0-9]{2}:[0-9]{2}:[0-9]{2}\] [^\n]*\.cc:[0-9]+: [^\n]*\n")
+
+
+@contextlib.contextmanager
+def _quiet_code_generation(verbose):
+    """Around ``tl2cgen.generate_c_code``: drop treelite's version-mismatch warning.
+
+    tl2cgen 1.0 bundles treelite 4.1 and reads the model that the treelite package
+    (4.8) serializes; the bundled treelite writes "The model you are loading
+    originated from a newer Treelite version" with C++ ``std::cerr`` on every call
+    (its log callback is not exported), so no Python warnings or logging filter
+    reaches it. The file descriptor 2 is sent to a temporary file for the duration
+    of the block, and everything it received is written back to ``sys.stderr``
+    except that message (and, unless ``verbose``, tl2cgen's own log records, which
+    ``print`` sends to the standard output, dropped too). Other threads' output to
+    the descriptor during the block is delayed, not lost. A lock keeps threads that
+    compile at once from nesting the redirections.
+    """
+    drop = [_TREELITE_VERSION_WARNING] + ([] if verbose else [_TL2CGEN_LOG])
+    stdout = (
+        contextlib.nullcontext() if verbose else contextlib.redirect_stdout(io.StringIO())
+    )
+    with _OUTPUT_LOCK, stdout:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            sys.stderr.flush()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no standard error to filter
+            yield
+            return
+        try:
+            with tempfile.TemporaryFile() as captured:
+                os.dup2(captured.fileno(), 2)
+                try:
+                    yield
+                finally:
+                    os.dup2(saved, 2)
+                    captured.seek(0)
+                    rest = captured.read()
+                    for pattern in drop:
+                        rest = pattern.sub(b"", rest)
+                    if rest:
+                        sys.stderr.write(rest.decode("utf-8", "replace"))
+                        sys.stderr.flush()
+        finally:
+            os.close(saved)
+
+
+_OUTPUT_LOCK = threading.Lock()
 
 
 def _meta_path(path):
