@@ -35,6 +35,7 @@ from ._compat import (
     shared_input_tags,
 )
 from ._distill import DistilledClassifier
+from ._targets import MAX_TEMPERATURE, MIN_TEMPERATURE
 from ._validation import is_fitted, name_of, validate_X, validate_y
 from .strategies import STRATEGY_NAMES, BaseStrategy
 from .strategies._base import fit_weighted
@@ -104,7 +105,8 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Number of distilled generations after generation 0, so ``n_generations + 1``
         models are fitted; 0 fits generation 0 only.
     temperature : float, default=1.0
-        Temperature ``T > 0`` of the softmax over each teacher generation's logits.
+        Temperature ``T`` of the softmax over each teacher generation's logits, in
+        [1, 100].
     alpha : float, default=0.5
         Weight of the previous generation's soft targets in the blend, in [0, 1]:
         1 trains on the previous generation alone (the setting of Furlanello et al.),
@@ -207,7 +209,7 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints = {
         "student": [HasMethods(["fit", "predict"]), None],
         "n_generations": [Interval(Integral, 0, None, closed="left")],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Interval(Real, MIN_TEMPERATURE, MAX_TEMPERATURE, closed="both")],
         "alpha": [Interval(Real, 0, 1, closed="both")],
         "teacher": [HasMethods(["predict"]), None],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],

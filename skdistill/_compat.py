@@ -17,6 +17,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled as routing_enabled,
 )
 from sklearn.utils.metadata_routing import process_routing
+from sklearn.utils.validation import _check_method_params
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "safe_indexing",
     "safe_tags",
     "shared_input_tags",
+    "slice_fit_params",
 ]
 
 #: The skdistill extra that installs each optional framework.
@@ -77,6 +79,13 @@ def shared_input_tags(tags, models):
     tags.input_tags.sparse = all(t.sparse for t in model_tags)
     tags.input_tags.allow_nan = all(t.allow_nan for t in model_tags)
     return tags
+
+
+def slice_fit_params(X, fit_params, rows):
+    """``fit_params`` for ``rows`` of ``X``: sample-aligned arrays are sliced."""
+    if not fit_params:
+        return {}
+    return _check_method_params(X, params=fit_params, indices=rows)
 
 
 def extra_for(module):

@@ -21,6 +21,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
+from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._compat import (
@@ -35,10 +36,19 @@ from ._compat import (
     safe_indexing,
     safe_tags,
     shared_input_tags,
+    slice_fit_params,
 )
 from ._ensemble import TeacherEnsemble, check_teacher_list
 from ._rows import concat_rows, labeled_mask, resolve_student_features, student_view
-from ._targets import UNLABELED, SoftTargets, binary_logits, log_softmax
+from ._targets import (
+    MAX_TEMPERATURE,
+    MIN_TEMPERATURE,
+    UNLABELED,
+    SoftTargets,
+    binary_logits,
+    fit_output_map,
+    log_softmax,
+)
 from ._teacher import (
     cached_teacher_logits,
     fitted_teacher,
@@ -188,15 +198,16 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             and (not self._check_nan or np.isfinite(X.sum()))  # sklearn's quick test
         ):
             return X
-        X = validate_X(X, estimator=self, allow_nan=self._allow_nan)
+        X = validate_X(X, estimator=self, allow_nan=not self._check_nan)
         return validate_data(self, X, reset=False, skip_check_array=True)
 
     def _set_nan_policy(self, student):
-        """NaN at predict: refused when a teacher refuses it (the tags say so); checked
-        here only if the student, which validates its input anyway, would accept it."""
-        self._allow_nan = self.__sklearn_tags__().input_tags.allow_nan
-        student_nan = safe_tags(student).input_tags.allow_nan
-        self._check_nan = not self._allow_nan and student_nan
+        """NaN at predict is the business of the student, which alone runs then and
+        validates its own input (a pipeline may encode or impute it, whatever its
+        tags say). Only where the tags refuse NaN for the distiller (a teacher cannot
+        take it) but the student would accept it silently, it is refused here."""
+        tags_allow = self.__sklearn_tags__().input_tags.allow_nan
+        self._check_nan = not tags_allow and safe_tags(student).input_tags.allow_nan
 
     def _fitted_teacher(self, X, y, sample_weight, labeled=None):
         """The fitted teacher: the user's, or clone(s) fitted on the labeled rows."""
@@ -335,8 +346,9 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         (e.g. a scaler and a logistic regression) so that the teacher keeps seeing
         raw features. None means ``DecisionTreeClassifier(max_depth=6)``.
     temperature : float, default=1.0
-        Temperature ``T > 0`` of the softmax over the teacher's logits: higher values
-        soften the targets and expose the teacher's ranking of the wrong classes.
+        Temperature ``T`` of the softmax over the teacher's logits, in [1, 100]:
+        higher values soften the targets and expose the teacher's ranking of the
+        wrong classes (1 to 20 is the useful range).
     alpha : float, default=0.5
         Weight of the teacher's soft targets in the blend, in [0, 1]: 1 trains on the
         teacher alone, 0 on the labels alone (a hard-label baseline).
@@ -359,11 +371,13 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     teacher_averaging : {"logit", "proba"}, default="logit"
         With a list of teachers, average their logits (a weighted geometric mean of
         their probabilities) or their probabilities (a mixture).
-    unlabeled_label : int, str or None, default=-1
-        The label that marks a row without one (:data:`~skdistill.UNLABELED`): such
-        rows get the teacher's soft targets alone, and an unfitted teacher is fitted
-        on the other rows. It is an ordinary label when it is one of a fitted
-        teacher's classes, or when None.
+    unlabeled_label : int, str or None, default=None
+        The label that marks a row without one, for instance
+        :data:`~skdistill.UNLABELED` (-1): such rows get the teacher's soft targets
+        alone, weighted ``alpha`` (so ``alpha=0`` leaves them out), and an unfitted
+        teacher is fitted on the other rows. None, the default, marks no row: every
+        value of ``y`` is a label, -1 included. A marker that is one of a fitted
+        teacher's classes is an ordinary label too.
     transfer_set : {"munge", "gaussian", "mixup", "minority"}, sampler or callable, \
             default=None
         Generates extra rows at fit time, labeled by the teacher alone (never used
@@ -383,6 +397,14 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         With a teacher fitted inside ``fit``, label each labeled training row with a
         clone fitted on the other folds (out-of-fold soft targets, as on new data).
         None labels them with the teacher fitted on all of them.
+    calibration_cv : int, cross-validation generator, iterable or "train", default=3
+        How the map back to temperature 1 (``softmax(s * logits)``, used when
+        ``temperature != 1`` and ``alpha > 0``) is fitted: ``s`` minimises the
+        cross-entropy between the targets at temperature 1 and the out-of-fold
+        logits of clones of the student fitted on the other folds (an int is a
+        number of stratified folds). ``"train"`` fits ``s`` on the fitted
+        student's outputs on its own training rows: no extra fits, but a student
+        that overfits comes out over-confident.
     memory : str, joblib.Memory or None, default=None
         Caches the teacher's logits (keyed by a hash of the teacher, of the rows and
         of the response method), so that the candidates of a grid search ask the
@@ -431,11 +453,21 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         p_ik = softmax(z_i / T)_k
         q_ik = alpha * p_ik + (1 - alpha) * [y_i == class_k]
 
-    The student is fitted to ``q``. Probabilities of a student trained at ``T != 1``
-    are mapped back to temperature 1 at predict time, ``softmax(s * log q_hat)``
-    (the student "used at T = 1" of Hinton et al.; ``s = T`` when ``alpha = 1``,
-    ``s = 1`` when ``alpha = 0``, see :func:`~skdistill.strategies.output_scale`),
-    which leaves ``predict`` unchanged.
+    The student is fitted to ``q``; a row that only the teacher labels (unlabeled,
+    or from the transfer set) gets ``q_i = p_i`` with weight ``alpha``, so that
+    ``alpha=0`` is exactly the hard-label student. The probabilities of a student
+    trained at ``T != 1`` are mapped back to temperature 1 by
+    ``softmax(s * log q_hat)``. Hinton et al. use the student "at T = 1", ``s = T``,
+    which is exact only for a student that matches its targets perfectly: a weak
+    student's errors, sharpened by ``T``, make it over-confident (a depth-6 tree
+    at ``T=10`` predicted 0.98 confidence at 76% accuracy). Here ``s`` is fitted:
+    it minimises the cross-entropy between the targets at temperature 1,
+    ``alpha * softmax(z) + (1 - alpha) * onehot(y)``, and the student's
+    out-of-fold outputs (``calibration_cv``; temperature scaling as in Guo et al.,
+    2017), so ``predict_proba`` is a temperature-1 probability; it is stored in
+    ``strategy_.output_scale_``. ``predict`` is its argmax. Tree, logistic
+    regression, LightGBM and XGBoost students carry the map themselves, so the
+    fitted ``student_`` alone predicts the same probabilities.
     Temperature acts on logits, so real margins are preferred: softening
     log-probabilities of a random forest, whose zeros are clipped, says little.
 
@@ -447,6 +479,8 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     ----------
     .. [1] G. Hinton, O. Vinyals and J. Dean, "Distilling the Knowledge in a Neural
        Network", NIPS Deep Learning Workshop, 2015. arXiv:1503.02531.
+    .. [2] C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On Calibration of Modern
+       Neural Networks", ICML 2017. arXiv:1706.04599.
 
     Examples
     --------
@@ -476,7 +510,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     _parameter_constraints = {
         **_BaseDistiller._parameter_constraints,
         "teacher": [HasMethods(["predict"]), list, StrOptions({"precomputed"})],
-        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "temperature": [Interval(Real, MIN_TEMPERATURE, MAX_TEMPERATURE, closed="both")],
         "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
         "strategy": [STRATEGY_NAMES, BaseStrategy],
         "teacher_weights": ["array-like", None],
@@ -495,6 +529,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         ],
         "student_features": ["array-like", None],
         "teacher_cv": ["cv_object", None],
+        "calibration_cv": ["cv_object", StrOptions({"train"})],
         "memory": [None, str, HasMethods(["cache"])],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -512,12 +547,13 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         fit_teacher="auto",
         teacher_weights=None,
         teacher_averaging="logit",
-        unlabeled_label=UNLABELED,
+        unlabeled_label=None,
         transfer_set=None,
         transfer_size=1.0,
         transfer_weight=1.0,
         student_features=None,
         teacher_cv=None,
+        calibration_cv=3,
         memory=None,
         n_jobs=None,
         verbose=0,
@@ -538,6 +574,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.transfer_weight = transfer_weight
         self.student_features = student_features
         self.teacher_cv = teacher_cv
+        self.calibration_cv = calibration_cv
         self.memory = memory
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -592,17 +629,22 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             alpha=float(self.alpha),
         )
         _warn_if_one_hot(targets)
+        real = np.arange(len(y_index)) < len(labeled)  # not a transfer row
+        X, targets, sample_weight, real = _rows_in_loss(X, targets, sample_weight, real)
         self.student_features_ = resolve_student_features(self.student_features, X)
+        X_student = student_view(X, self.student_features_)
         strategy = _seeded(
             resolve_strategy(self.strategy, student), self.random_state, offset=2
         )
+        unfitted = clone(strategy), clone(student)
         strategy.fit(
-            student,
-            student_view(X, self.student_features_),
-            targets,
-            sample_weight=sample_weight,
-            **routed.student.fit,
+            student, X_student, targets, sample_weight=sample_weight, **routed.student.fit
         )
+        if targets.temperature != 1 and targets.alpha > 0:
+            scale, bias = self._fit_output_map(
+                strategy, unfitted, X_student, targets, sample_weight, real, routed
+            )
+            strategy.set_output_map(scale, bias)
 
         self._set_nan_policy(student)
         self.teacher_ = teacher
@@ -707,9 +749,63 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         )
         return logits, method
 
+    def _fit_output_map(self, strategy, unfitted, X, targets, weight, real, routed):
+        """The map ``softmax(s * logits + b)`` of the student back to temperature 1.
+
+        Fitted to the targets at temperature 1 on the student's out-of-fold logits
+        (``calibration_cv``): clones of the student fitted on the other folds of the
+        real rows (transfer rows, near copies of real ones, stay out of the folds)
+        answer for the held-out fold, so the factor reflects how well the student
+        matches its targets on rows it has not seen. ``"train"`` fits it on the
+        fitted student's own outputs on its training rows (no extra fits; a student
+        that overfits its targets then comes out over-confident).
+        """
+        if isinstance(self.calibration_cv, str):  # "train"
+            logits = strategy.tempered_logits(X)
+            return fit_output_map(logits, targets.proba_at_one, weight)
+        rows = np.flatnonzero(real)
+        strata = np.argmax(targets.proba[rows], axis=1)
+        cv = check_cv(self.calibration_cv, strata, classifier=True)
+        n_splits = cv.get_n_splits(np.zeros((len(rows), 1)), strata)
+        if len(rows) < 2 * n_splits:
+            warnings.warn(
+                f"calibration_cv={self.calibration_cv!r} needs at least {2 * n_splits} "
+                f"training rows to fit the map back to temperature 1 out of fold, got "
+                f"{len(rows)}; it is fitted on the training rows instead. Pass more "
+                "rows, or calibration_cv='train' to choose this.",
+                DistillationWarning,
+                stacklevel=4,
+            )
+            return fit_output_map(
+                strategy.tempered_logits(X), targets.proba_at_one, weight
+            )
+        logits = np.zeros((len(rows), targets.n_classes))
+        held_out = np.zeros(len(rows), dtype=bool)
+        for train, test in cv.split(np.zeros((len(rows), 1)), strata):
+            fold_strategy, fold_student = clone(unfitted[0]), clone(unfitted[1])
+            fit_rows = rows[train]
+            fold_strategy.fit(
+                fold_student,
+                safe_indexing(X, fit_rows),
+                targets.take(fit_rows),
+                sample_weight=None if weight is None else weight[fit_rows],
+                **slice_fit_params(X, routed.student.fit, fit_rows),
+            )
+            logits[test] = fold_strategy.tempered_logits(safe_indexing(X, rows[test]))
+            held_out[test] = True
+        rows, logits = rows[held_out], logits[held_out]
+        return fit_output_map(
+            logits,
+            targets.proba_at_one[rows],
+            None if weight is None else weight[rows],
+        )
+
     def _add_transfer_rows(self, teacher, X, y, labeled, y_index, logits, sample_weight):
-        """Append rows generated by ``transfer_set`` and labeled by the teacher alone."""
-        if self.transfer_set is None:
+        """Append rows generated by ``transfer_set`` and labeled by the teacher alone.
+
+        None with ``alpha=0``: the teacher's targets then weigh nothing.
+        """
+        if self.transfer_set is None or self.alpha == 0:
             return X, y_index, logits, sample_weight
         sampler = resolve_transfer_set(self.transfer_set)
         n_new = transfer_count(self.transfer_size, len(y))
@@ -884,6 +980,31 @@ def _check_precomputed(logits, X, classes):
     if not np.all(np.isfinite(logits)):
         raise ValueError("teacher_logits contains NaN or infinite values.")
     return logits
+
+
+def _rows_in_loss(X, targets, sample_weight, real):
+    """The rows, targets and weights the student is fitted on.
+
+    Each row weighs its ``sample_weight`` times its weight in the distillation loss
+    (``targets.row_weight``: ``alpha`` for a row the teacher alone labels), and the
+    rows that weigh nothing (those at ``alpha=0``) are dropped: ``alpha=0`` is then
+    exactly the hard-label student on the labeled rows.
+    """
+    row_weight = targets.row_weight
+    if np.all(row_weight == 1.0):
+        return X, targets, sample_weight, real
+    weight = row_weight if sample_weight is None else sample_weight * row_weight
+    keep = row_weight > 0
+    if not keep.any():
+        raise ValueError(
+            "alpha=0 fits the student on the labels alone, but no training row has a "
+            "label (every y is unlabeled_label). Raise alpha so that the student "
+            "learns the teacher's targets, or pass labeled rows."
+        )
+    if keep.all():
+        return X, targets, weight, real
+    rows = np.flatnonzero(keep)
+    return safe_indexing(X, rows), targets.take(rows), weight[rows], real[rows]
 
 
 def _warn_if_one_hot(targets):

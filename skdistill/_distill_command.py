@@ -764,12 +764,15 @@ def _fit(args, name, student):
         "unlabeled": 0 if X_unlabeled is None else len(X_unlabeled),
     }
 
+    from . import UNLABELED
+
     model = DistilledClassifier(
         teacher,
         student,
         temperature=args.temperature if args.temperature is not None else 1.0,
         alpha=args.alpha if args.alpha is not None else 0.5,
         fit_teacher=False,
+        unlabeled_label=UNLABELED,
         random_state=args.seed,
     )
     search = None

@@ -14,6 +14,7 @@ __all__ = [
     "SoftTargets",
     "binary_logits",
     "blend",
+    "fit_output_map",
     "log_clip",
     "one_hot",
     "softmax",
@@ -26,6 +27,16 @@ PROBA_FLOOR = 1e-9
 
 #: Label index of an unlabeled row: it gets the teacher's soft targets alone.
 UNLABELED = -1
+
+#: The temperatures the distillers accept. Below 1 the targets sharpen towards the
+#: teacher's hard labels (one-hot to machine precision below ~0.01, where the
+#: T**2-scaled losses of the native and skorch strategies vanish and a tree's pure
+#: leaves leave nothing to map back to temperature 1); above 100 they are uniform
+#: for any margins a classifier gives.
+MIN_TEMPERATURE, MAX_TEMPERATURE = 1.0, 100.0
+
+#: Largest (and smallest, inverted) factor ``fit_output_map`` returns.
+_MAX_OUTPUT_SCALE = 1e3
 
 
 def softmax(logits):
@@ -47,7 +58,7 @@ def softmax(logits):
 
 
 def log_softmax(logits):
-    """Row-wise ``log(softmax(logits))``, exact for any scale."""
+    """Row-wise ``log(softmax(logits))``, exact for any scale (``-inf`` entries too)."""
     z = np.asarray(logits, dtype=np.float64)
     z = z - z.max(axis=1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
@@ -64,9 +75,20 @@ def log_clip(proba, floor=PROBA_FLOOR):
     return np.log(np.clip(np.asarray(proba, dtype=np.float64), floor, 1.0))
 
 
+def _tempered(logits, temperature):
+    """``logits / temperature`` shifted so that each row's largest entry is 0.
+
+    Shifting first keeps every entry finite or ``-inf`` for any temperature > 0
+    (dividing first overflows to ``inf - inf = nan`` for tiny temperatures).
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    with np.errstate(over="ignore"):
+        return (z - z.max(axis=1, keepdims=True)) / temperature
+
+
 def soften(logits, temperature):
-    """Tempered softmax ``softmax(logits / temperature)``."""
-    return softmax(np.asarray(logits, dtype=np.float64) / temperature)
+    """Tempered softmax ``softmax(logits / temperature)``, stable for any temperature."""
+    return softmax(_tempered(logits, temperature))
 
 
 def one_hot(y_index, n_classes):
@@ -112,57 +134,79 @@ def log_blend(log_soft, y_index, alpha):
     return out
 
 
-def output_scale(targets):
-    """Factor ``s`` mapping logits at the targets' temperature back to ``T = 1``.
+def fit_output_map(logits, proba, sample_weight=None):
+    """The map ``softmax(scale * logits + bias)`` that best gives temperature-1 targets.
 
-    A student fitted to the tempered blend ``q_T`` is used at ``T = 1`` through
-    ``softmax(s * log q_hat)``. With ``alpha = 1`` the factor is exactly ``T``
-    (Hinton et al.'s "use the student at T = 1": ``softmax(T * log q_T)`` is the
-    teacher's own distribution); with ``alpha = 0`` the targets carry no
-    temperature and ``s = 1``, so the hard-label student is unchanged. In between no
-    single factor is exact, and ``s`` is the one that best maps the targets
-    themselves to the same recipe at temperature 1 (``targets.proba_at_one``), by
-    cross-entropy: what a student that fitted its targets perfectly would need. It
-    depends on the teacher and the recipe only, not on the student.
+    A student fitted on targets softened at temperature ``T`` outputs logits ``g``
+    at that temperature. Hinton et al. use it at ``T = 1`` through
+    ``softmax(T * g)``, which is exact only for a student that fits its targets
+    perfectly: an imperfect student's errors, sharpened by ``T``, make it
+    over-confident, and with ``0 < alpha < 1`` no single factor maps the blend
+    ``alpha * softmax(z / T) + (1 - alpha) * onehot(y)`` to its counterpart at
+    ``T = 1``. Here ``scale`` and one ``bias`` per class minimise the (weighted)
+    cross-entropy between ``proba``, the targets at temperature 1, and
+    ``softmax(scale * g + bias)``: vector scaling (Guo et al., 2017) fitted on the
+    student's outputs (out of fold, see ``DistilledClassifier(calibration_cv=...)``).
 
     Parameters
     ----------
-    targets : SoftTargets
-        The targets a student was fitted on.
+    logits : ndarray of shape (n_samples, n_classes)
+        The student's logits at the temperature of its targets.
+    proba : ndarray of shape (n_samples, n_classes)
+        The targets at temperature 1 (rows are probability distributions).
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights.
 
     Returns
     -------
     scale : float
-        ``temperature`` when ``alpha == 1``; 1.0 when ``alpha == 0`` or
-        ``temperature == 1``.
+        In ``[1e-3, 1e3]``.
+    bias : ndarray of shape (n_classes,)
+        Added to the scaled logits; ``bias[0] == 0``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from skdistill.strategies import SoftTargets, output_scale
-    >>> logits = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0]])
-    >>> def recipe(alpha):
-    ...     return SoftTargets(logits, np.array([0, 2]), np.arange(3), 4.0, alpha)
-    >>> output_scale(recipe(1.0)), output_scale(recipe(0.0))
-    (4.0, 1.0)
-    >>> 1.0 < output_scale(recipe(0.5)) < 4.0
-    True
+    >>> from skdistill.strategies import fit_output_map
+    >>> from skdistill._targets import softmax
+    >>> logits = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0], [1.0, 1.0, 0.0]])
+    >>> scale, bias = fit_output_map(logits, softmax(3.0 * logits + [0.0, 0.5, -1.0]))
+    >>> round(scale, 3), bias.round(3).tolist()
+    (3.0, [0.0, 0.5, -1.0])
     """
-    if targets.alpha == 0 or targets.temperature == 1:
-        return 1.0
-    if targets.alpha == 1:
-        return float(targets.temperature)
-    from scipy.optimize import minimize_scalar
+    from scipy.optimize import minimize
 
-    log_q = np.maximum(targets.log_proba, np.log(PROBA_FLOOR))
-    target = targets.proba_at_one
+    g = np.asarray(logits, dtype=np.float64)
+    g = g - g.max(axis=1, keepdims=True)
+    n_classes = g.shape[1]
+    target = np.asarray(proba, dtype=np.float64)
+    weight = np.ones(len(g)) if sample_weight is None else np.asarray(sample_weight, float)
+    weight = weight / weight.sum()
+    bound = np.log(_MAX_OUTPUT_SCALE)
 
-    def cross_entropy(log_scale):
-        return -np.sum(target * log_softmax(np.exp(log_scale) * log_q)) / len(target)
+    def loss_and_grad(params):
+        scale = np.exp(params[0])
+        z = scale * g
+        z[:, 1:] += params[1:]
+        log_p = log_softmax(z)
+        loss = -np.sum(weight * (target * log_p).sum(axis=1))
+        residual = weight[:, None] * (np.exp(log_p) - target)
+        grad = np.empty_like(params)
+        grad[0] = scale * np.sum(residual * g)
+        grad[1:] = residual[:, 1:].sum(axis=0)
+        return loss, grad
 
-    bound = np.log(10 * max(targets.temperature, 1 / targets.temperature))
-    result = minimize_scalar(cross_entropy, bounds=(-bound, bound), method="bounded")
-    return float(np.exp(result.x))
+    bounds = [(-bound, bound)] + [(None, None)] * (n_classes - 1)
+    result = minimize(
+        loss_and_grad,
+        np.zeros(n_classes),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 1000},
+    )
+    bias = np.concatenate([[0.0], result.x[1:]])
+    return float(np.exp(result.x[0])), bias
 
 
 @dataclass(frozen=True, eq=False)
@@ -194,6 +238,10 @@ class SoftTargets:
     proba_at_one : ndarray of shape (n_samples, n_classes)
         The same blend at temperature 1, ``alpha * softmax(z) + (1 - alpha) *
         one_hot(y)``: what a student's probabilities should estimate at predict time.
+    row_weight : ndarray of shape (n_samples,)
+        Weight of each row in the distillation loss: 1 for a labeled row, ``alpha``
+        for an unlabeled one (its only term is the teacher's, weighted ``alpha`` as
+        on labeled rows), so that ``alpha = 0`` is the hard-label student.
 
     Examples
     --------
@@ -231,6 +279,21 @@ class SoftTargets:
         return blend(softmax(self.teacher_logits), self.y_index, self.alpha)
 
     @cached_property
+    def row_weight(self):
+        unlabeled = np.asarray(self.y_index) == UNLABELED
+        return np.where(unlabeled, float(self.alpha), 1.0)
+
+    def take(self, rows):
+        """The targets of ``rows`` (indices or a boolean mask), same recipe."""
+        return SoftTargets(
+            np.asarray(self.teacher_logits)[rows],
+            np.asarray(self.y_index)[rows],
+            self.classes,
+            self.temperature,
+            self.alpha,
+        )
+
+    @cached_property
     def log_proba(self):
-        log_soft = log_softmax(np.asarray(self.teacher_logits) / self.temperature)
+        log_soft = log_softmax(_tempered(self.teacher_logits, self.temperature))
         return log_blend(log_soft, self.y_index, self.alpha)

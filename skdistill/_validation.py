@@ -162,7 +162,7 @@ def check_nan_support(X, *, teacher, student):
     if not np.isnan(values).any():
         return
     for role, model in (("teacher", teacher), ("student", student)):
-        if model is not None and not safe_tags(model).input_tags.allow_nan:
+        if model is not None and not _may_accept_nan(model):
             raise ValueError(
                 f"Input X contains NaN, which the {role} {name_of(model)} cannot "
                 "handle. Put an imputer in front of it, e.g. "
@@ -170,6 +170,18 @@ def check_nan_support(X, *, teacher, student):
                 "choose a model that accepts missing values (HistGradientBoosting*, "
                 "DecisionTree*, LightGBM, XGBoost)."
             )
+
+
+def _may_accept_nan(model):
+    """Whether ``model`` may take NaN: its tags say so, or it is a pipeline.
+
+    A pipeline's tags never allow NaN (scikit-learn does not derive them from the
+    steps), although an imputer or an encoder in front takes it: pipelines are let
+    through, to fail on their own terms if a step cannot take NaN.
+    """
+    while is_frozen(model):
+        model = model.estimator
+    return hasattr(model, "steps") or safe_tags(model).input_tags.allow_nan
 
 
 def validate_y(y, X, *, task, labeled=None):
@@ -218,6 +230,18 @@ def encode_labels(y, classes, *, teacher):
             f"does not know; it was fitted on classes {np.asarray(classes).tolist()!r} "
             f"(dtype {np.asarray(classes).dtype}, while y has dtype {uniques.dtype}). "
             "Encode y like the teacher's training labels, or pass an unfitted teacher "
-            "to have it fitted on these labels."
+            f"to have it fitted on these labels.{_marker_hint(unknown)}"
         )
     return positions[inverse.ravel()]
+
+
+def _marker_hint(unknown):
+    """Advice for a label that looks like a marker of unlabeled rows."""
+    from ._targets import UNLABELED
+
+    markers = [u for u in unknown.tolist() if u in (UNLABELED, "?", "") or u is None]
+    if not markers:
+        return ""
+    marker = markers[0]
+    value = "skdistill.UNLABELED" if marker == UNLABELED else repr(marker)
+    return f" If {marker!r} marks rows without a label, pass unlabeled_label={value}."

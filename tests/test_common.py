@@ -57,16 +57,7 @@ ESTIMATORS = [
 ]
 
 
-# -1 is the unlabeled marker of y (SelfTrainingClassifier's convention, which
-# scikit-learn exempts from this check by name); unlabeled_label=None makes it a label.
-_MARKER_XFAIL = {
-    "check_classifiers_classes": "labels [-1, 1]: -1 marks unlabeled rows by default",
-}
-
-
 def _expected_failures(estimator):
-    if isinstance(estimator, DistilledClassifier):
-        return {**_MARKER_XFAIL, **_student_failures(estimator)}
     return _student_failures(estimator)
 
 

@@ -126,6 +126,8 @@ def test_binary_margin_becomes_two_logits(cancer):
 @pytest.mark.parametrize("target", ["logit", "proba"])
 @pytest.mark.parametrize("temperature", [1.0, 4.0])
 def test_regress_strategy_recovers_teacher_at_any_temperature(target, temperature, iris):
+    """A student that matches its targets exactly (a fully grown tree, on its own
+    training rows) maps back to the teacher's probabilities: the fitted scale is T."""
     from skdistill.strategies import RegressStrategy
 
     X, y = iris
@@ -136,8 +138,10 @@ def test_regress_strategy_recovers_teacher_at_any_temperature(target, temperatur
         temperature=temperature,
         alpha=1.0,
         strategy=RegressStrategy(target=target),
+        calibration_cv="train",
     ).fit(X, y)
-    np.testing.assert_allclose(model.predict_proba(X), teacher.predict_proba(X), atol=1e-6)
+    np.testing.assert_allclose(model.predict_proba(X), teacher.predict_proba(X), atol=1e-5)
+    assert model.strategy_.output_scale_ == pytest.approx(temperature, rel=1e-4)
 
 
 def test_expand_student_sees_fewer_classes(iris):
@@ -327,17 +331,21 @@ def test_alpha_zero_ignores_temperature(student, iris):
     np.testing.assert_allclose(probas[0], probas[1])
 
 
-def test_output_scale_is_temperature_at_alpha_one_and_between_otherwise(iris):
-    from skdistill.strategies import SoftTargets, output_scale
+def test_fit_output_map_recovers_a_known_map():
+    from skdistill._targets import softmax
+    from skdistill.strategies import fit_output_map
 
-    X, y = iris
-    logits = LogisticRegression(max_iter=5000).fit(X, y).decision_function(X)
-    scales = [
-        output_scale(SoftTargets(logits, y, np.arange(3), 4.0, alpha))
-        for alpha in (0.0, 0.3, 0.7, 1.0)
-    ]
-    assert scales[0] == 1.0 and scales[-1] == 4.0
-    assert 1.0 <= scales[1] <= scales[2] <= 4.0
+    rng = np.random.RandomState(0)
+    logits = rng.normal(size=(300, 4))
+    for scale in (0.3, 1.0, 4.0, 25.0):
+        bias = np.array([0.0, 1.0, -2.0, 0.3])
+        fitted_scale, fitted_bias = fit_output_map(logits, softmax(scale * logits + bias))
+        assert fitted_scale == pytest.approx(scale, rel=1e-3)
+        np.testing.assert_allclose(fitted_bias, bias, atol=1e-3)
+    # weights: rows of weight 0 do not count
+    mixed = np.vstack([softmax(2.0 * logits[:150]), softmax(8.0 * logits[150:])])
+    weight = np.r_[np.ones(150), np.zeros(150)]
+    assert fit_output_map(logits, mixed, weight)[0] == pytest.approx(2.0, rel=1e-3)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -361,9 +369,10 @@ def test_logistic_student_carries_the_temperature_map_in_its_coefficients(n_clas
     from skdistill.strategies import _expand
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_expand, "_carry_map", lambda student, scale: False)
+        patch.setattr(_expand, "_carry_map", lambda student, scale, bias: False)
         unfolded.fit(X, y)
     assert unfolded.strategy_.scale_ > 1.0
+    assert unfolded.strategy_.scale_ == model.strategy_.output_scale_
     np.testing.assert_allclose(
         model.predict_proba(X), unfolded.predict_proba(X), rtol=1e-6, atol=1e-9
     )
@@ -388,8 +397,10 @@ def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
     piped = DistilledClassifier(
         teacher, Pipeline([("tree", DecisionTreeClassifier(max_depth=3))]), **kwargs
     ).fit(X, y)
-    scale = piped.strategy_.scale_
+    scale, bias = piped.strategy_.scale_, piped.strategy_.bias_
     assert scale > 1.0
     raw = piped.student_.predict_proba(X)
-    np.testing.assert_allclose(tree.predict_proba(X), softmax(scale * log_clip(raw)))
+    np.testing.assert_allclose(
+        tree.predict_proba(X), softmax(scale * log_clip(raw) + bias), rtol=1e-6
+    )
     np.testing.assert_array_equal(tree.predict(X), piped.predict(X))

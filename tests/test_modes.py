@@ -61,13 +61,45 @@ def test_unlabeled_rows_get_the_teacher_targets_alone(data, teacher):
     y_semi = y.copy()
     y_semi[::3] = UNLABELED
     model = DistilledClassifier(
-        teacher, DecisionTreeClassifier(), strategy="expand", alpha=0.0, random_state=0
+        teacher,
+        DecisionTreeClassifier(),
+        strategy="expand",
+        alpha=0.5,
+        unlabeled_label=UNLABELED,
+        random_state=0,
     ).fit(X, y_semi)
     assert model.n_unlabeled_ == 100
-    # alpha=0: labeled rows learn their labels, unlabeled rows the teacher's argmax
-    # (an unpruned tree fits its targets exactly).
+    # labeled rows keep at least half of their label, unlabeled rows get the
+    # teacher's targets (an unpruned tree fits its targets exactly).
     assert_array_equal(model.predict(X[1::3]), y[1::3])
     assert_array_equal(model.predict(X[::3]), teacher.predict(X[::3]))
+
+
+@pytest.mark.parametrize("temperature", [1.0, 5.0])
+def test_issue11_item3_alpha_zero_is_the_hard_label_student_with_unlabeled_rows(
+    data, teacher, temperature
+):
+    """Rows only the teacher labels weigh ``alpha``: at 0 they are left out, and the
+    student is the hard-label one on the labeled rows (no map, no jump at 0)."""
+    X, y = data
+    y_semi = np.where(np.arange(len(y)) % 5 == 0, y, UNLABELED)
+    labeled = y_semi != UNLABELED
+    model = DistilledClassifier(
+        teacher,
+        DecisionTreeClassifier(max_depth=4, random_state=0),
+        temperature=temperature,
+        alpha=0.0,
+        unlabeled_label=UNLABELED,
+        transfer_set="gaussian",
+    ).fit(X, y_semi)
+    hard = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X[labeled], y[labeled])
+    assert model.n_transfer_ == 0
+    assert model.strategy_.output_scale_ == 1.0
+    assert_allclose(model.predict_proba(X), hard.predict_proba(X))
+    # a little alpha: the unlabeled rows count a little, the map is fitted
+    near = clone(model).set_params(alpha=0.01).fit(X, y_semi)
+    assert near.n_transfer_ == 300
+    assert np.mean(near.predict(X) == model.predict(X)) > 0.8
 
 
 def test_unlabeled_rows_help_a_student_with_scarce_labels():
@@ -81,7 +113,11 @@ def test_unlabeled_rows_help_a_student_with_scarce_labels():
     student = DecisionTreeClassifier(max_depth=8, random_state=0)
     hard = clone(student).fit(X_train[labeled], y_train[labeled]).score(X_test, y_test)
     model = DistilledClassifier(
-        RandomForestClassifier(n_estimators=100), student, temperature=2.0, random_state=0
+        RandomForestClassifier(n_estimators=100),
+        student,
+        temperature=2.0,
+        unlabeled_label=UNLABELED,
+        random_state=0,
     ).fit(X_train, y_semi)
     # The teacher was fitted inside fit on the labeled rows only.
     assert model.teacher_.n_features_in_ == X.shape[1]
@@ -95,12 +131,13 @@ def test_grid_search_with_unlabeled_rows_scores_the_labeled_ones(data, teacher):
 
     X, y = data
     y_semi = np.where(np.arange(len(y)) % 3 == 0, y, UNLABELED)
-    model = DistilledClassifier(teacher, random_state=0).fit(X, y_semi)
+    model = DistilledClassifier(teacher, unlabeled_label=UNLABELED, random_state=0)
+    model.fit(X, y_semi)
     labeled = y_semi != UNLABELED
     assert model.score(X, y_semi) == pytest.approx(model.score(X[labeled], y[labeled]))
     for scoring in (None, make_labeled_scorer(), make_labeled_scorer("f1_macro")):
         search = GridSearchCV(
-            DistilledClassifier(teacher, random_state=0),
+            DistilledClassifier(teacher, unlabeled_label=UNLABELED, random_state=0),
             {"alpha": [0.0, 1.0]},
             cv=StratifiedKFold(3),
             scoring=scoring,
@@ -112,7 +149,7 @@ def test_scoring_only_unlabeled_rows_is_refused(data, teacher):
     from skdistill.report import make_labeled_scorer
 
     X, y = data
-    model = DistilledClassifier(teacher).fit(X, y)
+    model = DistilledClassifier(teacher, unlabeled_label=UNLABELED).fit(X, y)
     unlabeled = np.full(len(y), UNLABELED)
     with pytest.raises(ValueError, match="nothing to score"):
         model.score(X, unlabeled)
@@ -123,7 +160,9 @@ def test_scoring_only_unlabeled_rows_is_refused(data, teacher):
 def test_teacher_fitted_inside_fit_sees_only_labeled_rows(data):
     X, y = data
     y_semi = np.where(np.arange(len(y)) % 2 == 0, y, UNLABELED)
-    model = DistilledClassifier(KNeighborsClassifier(), random_state=0).fit(X, y_semi)
+    model = DistilledClassifier(
+        KNeighborsClassifier(), unlabeled_label=UNLABELED, random_state=0
+    ).fit(X, y_semi)
     assert model.teacher_.n_samples_fit_ == 150
 
 
@@ -144,7 +183,7 @@ def test_int_marker_among_string_labels(data, teacher):
     y_mixed = names[y]
     y_mixed[::5] = UNLABELED
     teacher_str = LogisticRegression(max_iter=1000).fit(X, names[y])
-    model = DistilledClassifier(teacher_str).fit(X, y_mixed)
+    model = DistilledClassifier(teacher_str, unlabeled_label=UNLABELED).fit(X, y_mixed)
     assert model.n_unlabeled_ == 60
     assert_array_equal(model.classes_, names)
 
@@ -153,18 +192,36 @@ def test_marker_that_is_a_class_of_the_fitted_teacher_is_a_label(data):
     X, y = data
     y_pm = np.where(y == 0, -1, y)
     teacher = LogisticRegression(max_iter=1000).fit(X, y_pm)
-    model = DistilledClassifier(teacher).fit(X, y_pm)
+    model = DistilledClassifier(teacher, unlabeled_label=UNLABELED).fit(X, y_pm)
     assert model.n_unlabeled_ == 0
     assert_array_equal(model.classes_, [-1, 1, 2])
 
 
-def test_unlabeled_label_none_makes_minus_one_a_label_for_an_unfitted_teacher(data):
+def test_issue11_item2_minus_one_is_a_label_unless_a_marker_is_given(data):
+    """Labels {-1, 0, 1} keep their three classes by default (no silent unlabeled
+    rows); the marker is an explicit opt-in."""
     X, y = data
-    y_pm = np.where(y == 0, -1, y)
+    y_pm = y - 1  # {-1, 0, 1}
+    model = DistilledClassifier(LogisticRegression(max_iter=1000), random_state=0)
+    model.fit(X, y_pm)
+    assert_array_equal(model.classes_, [-1, 0, 1])
+    assert model.n_unlabeled_ == 0
+    assert model.score(X, y_pm) == pytest.approx(np.mean(model.predict(X) == y_pm))
+    # with the marker, a teacher fitted inside fit needs two labeled classes
     with pytest.raises(ValueError, match="unlabeled_label=None"):
-        DistilledClassifier(LogisticRegression()).fit(X, np.where(y_pm == 1, 1, -1))
-    model = DistilledClassifier(LogisticRegression(), unlabeled_label=None).fit(X, y_pm)
-    assert_array_equal(model.classes_, [-1, 1, 2])
+        DistilledClassifier(LogisticRegression(), unlabeled_label=UNLABELED).fit(
+            X, np.where(y_pm == 1, 1, -1)
+        )
+
+
+def test_issue11_item2_stray_minus_one_for_a_fitted_teacher_is_an_error(data, teacher):
+    X, y = data
+    y_stray = y.copy()
+    y_stray[:3] = -1
+    with pytest.raises(ValueError, match=r"label\(s\) -1 .*unlabeled_label=skdistill"):
+        DistilledClassifier(teacher).fit(X, y_stray)
+    model = DistilledClassifier(teacher, unlabeled_label=UNLABELED).fit(X, y_stray)
+    assert model.n_unlabeled_ == 3
 
 
 # -- transfer sets -------------------------------------------------------------------
@@ -177,15 +234,15 @@ def test_transfer_rows_are_labeled_by_the_teacher_alone(data, teacher, transfer_
         teacher,
         DecisionTreeClassifier(),
         strategy="expand",
-        alpha=0.0,
+        alpha=0.5,
         transfer_set=transfer_set,
         transfer_size=2.0,
         random_state=0,
     ).fit(X, y)
     assert model.n_transfer_ == 600
-    # The student's training rows: 300 real (expanded to their label at alpha=0) and
-    # 600 generated, each expanded to the teacher's 3 classes.
-    assert model.strategy_.n_expanded_ <= 300 + 600 * 3
+    # The student's training rows: 300 real and 600 generated, each expanded to
+    # the teacher's 3 classes at most.
+    assert model.strategy_.n_expanded_ <= (300 + 600) * 3
     same = clone(model).fit(X, y)
     assert_allclose(same.predict_proba(X), model.predict_proba(X))
 

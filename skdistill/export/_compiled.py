@@ -351,6 +351,7 @@ def _describe(model):
             "task": "classification",
             "classes": np.asarray(model.classes_).tolist(),
             "scale": float(getattr(strategy, "scale_", 1.0)),
+            "bias": _bias_of(strategy, len(model.classes_)),
             "strategy": strategy.name,
         }
         if isinstance(strategy, ExpandStrategy):
@@ -374,6 +375,7 @@ def _describe(model):
             "task": "classification",
             "classes": np.asarray(model.classes_).tolist(),
             "scale": 1.0,
+            "bias": [0.0] * len(model.classes_),
             "strategy": None,
             "head": "proba",
             "columns": list(range(len(model.classes_))),
@@ -578,6 +580,8 @@ class CompiledStudent:
             self._head = meta["head"]
             self._scale = float(meta["scale"])
             n_classes = len(self.classes_)
+            self._bias = np.asarray(meta.get("bias", [0.0] * n_classes), dtype=np.float64)
+            self._mapped = self._scale != 1.0 or bool(self._bias.any())
             columns = np.asarray(meta.get("columns", range(n_classes)), dtype=np.intp)
             identity = len(columns) == n_classes and np.array_equal(
                 columns, np.arange(n_classes)
@@ -673,9 +677,9 @@ class CompiledStudent:
             if out.shape[1] == 1 and len(self.classes_) == 2:  # P(positive class)
                 out = np.column_stack([1 - out[:, 0], out[:, 0]])
             proba = self._to_columns(out)
-            if scale == 1.0:
+            if not self._mapped:
                 return proba
-            return _softmax(scale * _log_clip(proba))
+            return _softmax(scale * _log_clip(proba) + self._bias)
         if head == "margin":
             margins = self._raw(X, margin=True)
             if len(self.classes_) == 2:
@@ -685,11 +689,11 @@ class CompiledStudent:
         if len(self.classes_) == 2:
             out = out.reshape(-1)
             if head == "regress-logit":
-                return _softmax(scale * binary_logits(out))
+                return _softmax(scale * binary_logits(out) + self._bias)
             out = np.column_stack([1 - out, out])
         if head == "regress-proba":
             out = _log_clip(out)
-        return _softmax(scale * out)
+        return _softmax(scale * out + self._bias)
 
     def _proba_row(self, x):
         """``predict_proba`` of one row in plain Python floats (no numpy per-call cost).
@@ -697,13 +701,16 @@ class CompiledStudent:
         The same maths as the batch path, row by row.
         """
         head, scale, n_classes = self._head, self._scale, len(self.classes_)
+        bias = self._bias.tolist()
         out = self._raw_row(x, head == "margin")
         if head == "regress-logit":
             logits = [-out[0] / 2, out[0] / 2] if n_classes == 2 else out
-            return _softmax_row([scale * v for v in logits])
+            return _softmax_row([scale * v + b for v, b in zip(logits, bias, strict=True)])
         if head == "regress-proba":
             proba = [1 - out[0], out[0]] if n_classes == 2 else out
-            return _softmax_row([scale * _log_clip_row(v) for v in proba])
+            return _softmax_row(
+                [scale * _log_clip_row(v) + b for v, b in zip(proba, bias, strict=True)]
+            )
         if head == "proba" and len(out) == 1 and n_classes == 2:
             out = [1 - out[0], out[0]]
         if head == "margin" and n_classes == 2:
@@ -715,9 +722,11 @@ class CompiledStudent:
             out = full
         if head == "margin":
             return _softmax_row(out)
-        if scale == 1.0:
+        if not self._mapped:
             return out
-        return _softmax_row([scale * _log_clip_row(v) for v in out])
+        return _softmax_row(
+            [scale * _log_clip_row(v) + b for v, b in zip(out, bias, strict=True)]
+        )
 
     def _to_columns(self, out):
         if self._columns is None:
@@ -743,6 +752,12 @@ class CompiledStudent:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         out = self._raw(X)
         return out.reshape(-1) if self.metadata_["one_d"] else out
+
+
+def _bias_of(strategy, n_classes):
+    """The bias of the strategy's map at predict time, as a JSON list."""
+    bias = getattr(strategy, "bias_", None)
+    return [0.0] * n_classes if bias is None else [float(b) for b in bias]
 
 
 @contextlib.contextmanager

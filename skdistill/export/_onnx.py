@@ -196,8 +196,9 @@ def _distilled_classifier(model, X, opset):
             graph.set_label(graph.student("label"))
             return graph
         proba = graph.to_columns(graph.student("probabilities"), strategy.columns_, model)
-        if strategy.scale_ != 1.0:
-            proba = graph.softmax(graph.scaled_log(proba, strategy.scale_, PROBA_FLOOR))
+        if strategy._maps_output():
+            logits = graph.scaled_log(proba, strategy.scale_, PROBA_FLOOR)
+            proba = graph.softmax(graph.add_bias(logits, strategy.bias_))
     elif isinstance(strategy, RegressStrategy):
         graph = _Graph(_sklearn_student(student, X, opset, classifier=False))
         proba = _regress_head(graph, graph.student("variable"), strategy, model)
@@ -208,8 +209,11 @@ def _distilled_classifier(model, X, opset):
         graph = _Graph(_torch_student(student, X, opset))
         logits = graph.student("logits")
         if strategy.module_output_ == "proba":
-            logits = graph.scaled_log(logits, 1.0, _PROBA_EPS)
-        proba = graph.softmax(logits)
+            logits = graph.scaled_log(logits, strategy.scale_, _PROBA_EPS)
+        elif strategy.scale_ != 1.0:
+            scale = graph.const(np.array(strategy.scale_, np.float32))
+            logits = graph.node("Mul", [logits, scale])
+        proba = graph.softmax(graph.add_bias(logits, strategy.bias_))
     else:
         raise TypeError(
             f"No ONNX export for the strategy {type(strategy).__name__}: to_onnx knows "
@@ -227,21 +231,24 @@ def _distilled_classifier(model, X, opset):
 
 
 def _regress_head(graph, out, strategy, model):
-    """``softmax(s * logits)`` of a regressor student of the "regress" strategy."""
+    """``softmax(s * logits + b)`` of a regressor student of the "regress" strategy."""
     n_classes = len(model.classes_)
     s = float(strategy.scale_)
     if n_classes == 2:
         out = graph.node("Reshape", [out, graph.const(np.array([-1, 1], np.int64))])
         if strategy.target == "logit":  # logits [-m/2, m/2] of the log-odds m
             half = np.array([[-0.5 * s, 0.5 * s]], dtype=np.float32)
-            return graph.softmax(graph.node("Mul", [out, graph.const(half)]))
+            logits = graph.node("Mul", [out, graph.const(half)])
+            return graph.softmax(graph.add_bias(logits, strategy.bias_))
         one = graph.const(np.array(1.0, np.float32))
         out = graph.node("Concat", [graph.node("Sub", [one, out]), out], axis=1)
     if strategy.target == "proba":
-        return graph.softmax(graph.scaled_log(out, s, PROBA_FLOOR))
-    if s != 1.0:
-        out = graph.node("Mul", [out, graph.const(np.array(s, np.float32))])
-    return graph.softmax(out)
+        logits = graph.scaled_log(out, s, PROBA_FLOOR)
+    elif s != 1.0:
+        logits = graph.node("Mul", [out, graph.const(np.array(s, np.float32))])
+    else:
+        logits = out
+    return graph.softmax(graph.add_bias(logits, strategy.bias_))
 
 
 def _plain_classifier(model, X, opset):
@@ -428,6 +435,13 @@ class _Graph:
 
     def softmax(self, logits):
         return self.node("Softmax", [logits], axis=-1)
+
+    def add_bias(self, logits, bias):
+        """``logits + bias`` (one bias per class column); no node for zeros."""
+        bias = np.asarray(bias, dtype=np.float32).reshape(1, -1)
+        if not bias.any():
+            return logits
+        return self.node("Add", [logits, self.const(bias)])
 
     def scaled_log(self, proba, scale, floor):
         """``scale * log(clip(proba, floor, 1))``."""

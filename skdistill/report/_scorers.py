@@ -203,7 +203,7 @@ def make_labeled_scorer(scoring=None, *, unlabeled_label=UNLABELED):
     >>> y_semi = np.where(np.arange(len(y)) % 4 == 0, y, UNLABELED)
     >>> search = GridSearchCV(
     ...     DistilledClassifier(RandomForestClassifier(50, random_state=0),
-    ...                         random_state=0),
+    ...                         unlabeled_label=UNLABELED, random_state=0),
     ...     {"alpha": [0.0, 1.0]}, scoring=make_labeled_scorer("roc_auc"), cv=3,
     ... ).fit(X, y_semi)
     >>> bool(search.best_score_ > 0.8)

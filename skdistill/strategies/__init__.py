@@ -8,7 +8,7 @@ registered before the generic ``"expand"`` and ``"regress"``).
 from sklearn.base import clone
 
 from .._compat import StrOptions
-from .._targets import SoftTargets, output_scale
+from .._targets import SoftTargets, fit_output_map
 from .._validation import name_of
 from ._base import BaseStrategy
 from ._expand import ExpandStrategy
@@ -26,7 +26,7 @@ __all__ = [
     "SoftTargets",
     "XGBoostStrategy",
     "available_strategies",
-    "output_scale",
+    "fit_output_map",
     "register",
     "resolve_strategy",
 ]

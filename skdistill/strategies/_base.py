@@ -3,8 +3,10 @@
 A strategy is a small estimator-like object (its constructor arguments are
 parameters, so ``strategy__top_k`` can be grid-searched). ``fit`` takes an unfitted
 student and :class:`~skdistill.strategies.SoftTargets` and stores the fitted student
-in ``student_``; the predict methods map the student's outputs back to probabilities
-over the teacher's classes.
+in ``student_``; ``tempered_logits`` gives the student's logits at the temperature of
+its targets, ``set_output_map`` the map ``softmax(s * logits + b)`` back to temperature 1
+(fitted by the distiller), and the predict methods give probabilities at
+temperature 1 over the teacher's classes.
 """
 
 import numpy as np
@@ -23,9 +25,9 @@ class BaseStrategy(BaseEstimator):
     """Base class of student strategies.
 
     Subclasses set ``name`` (the registry name used by ``strategy="..."``), implement
-    :meth:`accepts`, :meth:`fit` and :meth:`decision_function`, and may override
-    :meth:`predict_proba` and :meth:`predict`. Register them with
-    :func:`skdistill.strategies.register`.
+    :meth:`accepts`, :meth:`fit` and :meth:`tempered_logits`, and may override
+    :meth:`predict_proba`, :meth:`predict` and :meth:`_carry_output_map`.
+    Register them with :func:`skdistill.strategies.register`.
 
     Attributes
     ----------
@@ -35,6 +37,16 @@ class BaseStrategy(BaseEstimator):
         The teacher's classes; columns of ``predict_proba``.
     temperature_ : float
         The temperature the student was trained at.
+    output_scale_ : float
+        The factor ``s`` of ``softmax(s * tempered_logits + b)`` that maps the
+        student back to temperature 1 (1.0 until :meth:`set_output_map`).
+    output_bias_ : ndarray of shape (n_classes,)
+        The bias ``b`` of that map (zeros until :meth:`set_output_map`).
+    scale_, bias_ : float, ndarray of shape (n_classes,)
+        The map applied at predict time: the identity (1.0, zeros) when the
+        student carries it itself (a tree in its leaves, a logistic regression in
+        its coefficients, a LightGBM or XGBoost booster in its leaves), so that the
+        fitted ``student_`` alone predicts the distiller's probabilities.
     """
 
     name = None
@@ -52,9 +64,58 @@ class BaseStrategy(BaseEstimator):
         """Whether the distiller can offer ``method`` with this (maybe unfitted) student."""
         return method in ("predict", "predict_proba", "decision_function")
 
+    def tempered_logits(self, X):
+        """Student logits at the temperature of its targets, shape (n_samples, n_classes).
+
+        What the student learned, before the map back to temperature 1 (call it
+        before :meth:`set_output_map`: a student that carries the map changes).
+        """
+        raise NotImplementedError
+
+    def set_output_map(self, scale, bias=None):
+        """Map the student back to temperature 1: ``softmax(scale * logits + bias)``.
+
+        Called once, after ``fit``. Where the map is exact inside the student, the
+        student carries it (see :meth:`_carry_output_map`), and ``scale_`` and
+        ``bias_`` are then the identity.
+
+        Parameters
+        ----------
+        scale : float
+            The factor, e.g. from :func:`~skdistill.strategies.fit_output_map`.
+        bias : ndarray of shape (n_classes,), default=None
+            Added to the scaled logits (columns in the order of ``classes_``);
+            None means zeros.
+
+        Returns
+        -------
+        self : object
+            The strategy.
+        """
+        scale = float(scale)
+        bias = np.zeros(len(self.classes_)) if bias is None else np.asarray(bias, float)
+        self.output_scale_, self.output_bias_ = scale, bias
+        identity = scale == 1.0 and not bias.any()
+        if identity or self._carry_output_map(scale, bias):
+            self.scale_, self.bias_ = 1.0, np.zeros_like(bias)
+        else:
+            self.scale_, self.bias_ = scale, bias
+        return self
+
+    def _carry_output_map(self, scale, bias):
+        """Write the map into the student where exact; return whether it was."""
+        return False
+
+    def _maps_output(self):
+        """Whether a map is applied at predict time (not carried by the student)."""
+        return self.scale_ != 1.0 or bool(self.bias_.any())
+
     def decision_function(self, X):
         """Student logits at temperature 1, shape (n_samples, n_classes)."""
-        raise NotImplementedError
+        logits = self.tempered_logits(X)
+        if not self._maps_output():
+            return logits
+        return self.scale_ * logits + self.bias_
 
     def predict_proba(self, X):
         """Student probabilities over ``classes_``, shape (n_samples, n_classes)."""
@@ -68,6 +129,9 @@ class BaseStrategy(BaseEstimator):
         self.student_ = student
         self.classes_ = np.asarray(targets.classes)
         self.temperature_ = float(targets.temperature)
+        self.output_scale_ = self.scale_ = 1.0
+        self.output_bias_ = np.zeros(len(self.classes_))
+        self.bias_ = np.zeros(len(self.classes_))
         return self
 
 

@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .._compat import Interval, safe_indexing, safe_tags
-from .._targets import log_clip, output_scale, softmax
+from .._targets import log_clip, softmax
 from .._validation import name_of
 from ._base import BaseStrategy, fit_weighted
 
@@ -60,12 +60,12 @@ class ExpandStrategy(BaseStrategy):
     Each row appears once per class with non-zero target, labelled with that class and
     weighted by its target probability (times the row's ``sample_weight``). The
     student learns the target distribution; at predict time its probabilities are
-    mapped back to temperature 1 by ``softmax(s * log p)`` (``s = T`` when
-    ``alpha = 1``, ``s = 1`` when ``alpha = 0``; see
-    :func:`~skdistill.strategies.output_scale`). A single scikit-learn decision tree
-    gets the map written into its leaves instead, and a logistic regression (alone
-    or last in a Pipeline) into its coefficients (``scale_`` is then 1): the fitted
-    ``student_`` alone predicts the probabilities at temperature 1, with no
+    mapped back to temperature 1 by ``softmax(s * log p + b)``, with ``s`` and ``b``
+    fitted by the distiller on the student's out-of-fold outputs (see
+    :func:`~skdistill.strategies.fit_output_map`). A single scikit-learn decision
+    tree gets the map written into its leaves instead, and a logistic regression
+    (alone or last in a Pipeline) into its coefficients (``scale_`` is then 1 and ``bias_`` 0): the
+    fitted ``student_`` alone predicts the probabilities at temperature 1, with no
     overhead when it serves.
 
     Parameters
@@ -84,8 +84,11 @@ class ExpandStrategy(BaseStrategy):
         The teacher's classes.
     temperature_ : float
         The temperature of the targets.
-    scale_ : float
-        The factor that maps the student's log-probabilities back to temperature 1.
+    output_scale_, output_bias_ : float, ndarray of shape (n_classes,)
+        The map ``softmax(s * log p + b)`` back to temperature 1.
+    scale_, bias_ : float, ndarray of shape (n_classes,)
+        The part of it applied at predict time (1.0 and zeros when the student
+        carries it).
     n_expanded_ : int
         Number of rows the student was fitted on.
 
@@ -138,11 +141,7 @@ class ExpandStrategy(BaseStrategy):
         lookup = {c: i for i, c in enumerate(np.asarray(targets.classes).tolist())}
         self.columns_ = np.array([lookup[c] for c in np.asarray(student_classes).tolist()])
         self._identity = np.array_equal(self.columns_, np.arange(len(targets.classes)))
-        self._record(student, targets)
-        self.scale_ = output_scale(targets)
-        if self.scale_ != 1.0 and self._identity and _carry_map(student, self.scale_):
-            self.scale_ = 1.0
-        return self
+        return self._record(student, targets)
 
     def has_method(self, method, student):
         if method == "predict":
@@ -157,11 +156,17 @@ class ExpandStrategy(BaseStrategy):
         proba[:, self.columns_] = self.student_.predict_proba(X)
         return proba
 
+    def tempered_logits(self, X):
+        return log_clip(self._student_proba(X))
+
+    def _carry_output_map(self, scale, bias):
+        return self._identity and _carry_map(self.student_, scale, bias)
+
     def predict_proba(self, X):
         proba = self._student_proba(X)
-        if self.scale_ == 1.0:
+        if not self._maps_output():
             return proba
-        return softmax(self.scale_ * log_clip(proba))
+        return softmax(self.scale_ * log_clip(proba) + self.bias_)
 
     def decision_function(self, X):
         return log_clip(self.predict_proba(X))
@@ -172,21 +177,24 @@ class ExpandStrategy(BaseStrategy):
         return self.student_.predict(X)
 
 
-def _carry_map(student, scale):
+def _carry_map(student, scale, bias):
     """Write the map to temperature 1 into the student, where it is exact; say if so.
 
     A single tree gets it in its leaves; a (final) logistic regression in its
-    coefficients, since ``softmax(s * log softmax(z)) = softmax(s * z)``. The fitted
-    ``student_`` then predicts the distiller's probabilities by itself (no mapping
-    step when it serves, or once exported).
+    coefficients, since ``softmax(s * log softmax(z) + b) = softmax(s * z + b)``. The
+    fitted ``student_`` then predicts the distiller's probabilities by itself (no
+    mapping step when it serves, or once exported).
     """
     if _is_single_tree(student):
-        _map_leaves(student.tree_, scale)
+        _map_leaves(student.tree_, scale, bias)
         return True
     final = student.steps[-1][1] if isinstance(student, Pipeline) else student
     if _is_softmax_regression(final):
         final.coef_ = final.coef_ * scale
-        final.intercept_ = final.intercept_ * scale
+        if final.intercept_.shape[0] == 1:  # binary: the log-odds of class 1
+            final.intercept_ = final.intercept_ * scale + (bias[1] - bias[0])
+        else:
+            final.intercept_ = final.intercept_ * scale + bias
         return True
     return False
 
@@ -206,16 +214,15 @@ def _is_single_tree(student):
     return tree is not None and type(student).__module__.startswith("sklearn.tree")
 
 
-def _map_leaves(tree, scale):
-    """Write ``softmax(scale * log p)`` into the tree's class distributions.
+def _map_leaves(tree, scale, bias):
+    """Write ``softmax(scale * log p + bias)`` into the tree's class distributions.
 
     The tree then predicts the probabilities at temperature 1 itself: the fitted
-    student serves alone (or exported) with no mapping step. The map keeps the order
-    of each node's classes, so ``predict`` is unchanged.
+    student serves alone (or exported) with no mapping step.
     """
     value = tree.value  # a view on the tree's own buffer: writes go to the model
     proba = value[:, 0, :] / np.maximum(value[:, 0, :].sum(axis=1, keepdims=True), 1e-300)
-    value[:, 0, :] = softmax(scale * log_clip(proba))
+    value[:, 0, :] = softmax(scale * log_clip(proba) + bias)
 
 
 def _n_rows(X):

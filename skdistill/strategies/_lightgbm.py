@@ -24,7 +24,6 @@ from .._targets import (
     log_clip,
     log_softmax,
     one_hot,
-    output_scale,
     soften,
     softmax,
 )
@@ -358,10 +357,8 @@ class _NativeBoostingStrategy(BaseStrategy):
                 ),
                 "sample_weight": None if weight is None else weight[val],
             }
-        # "blend" fits margins at temperature T: scale them back to T = 1 (by T when
-        # alpha = 1, by 1 when alpha = 0; see output_scale); "hinton" fits the
-        # margins at T = 1 directly.
-        self.scale_ = output_scale(targets) if self.loss == "blend" else 1.0
+        # The booster predicts init + trees; the distiller's map back to T = 1 is
+        # folded into its leaves later (set_output_map).
         self.init_score_ = np.atleast_1d(init).copy()
         self.n_iter_ = self._fit_student(student, lib, data, fit_params)
         self.columns_ = columns
@@ -370,7 +367,19 @@ class _NativeBoostingStrategy(BaseStrategy):
     def _hessian_scale(self, n_classes):
         return 1.0
 
-    def decision_function(self, X):
+    def _remap(self, lib, scale, bias):
+        """Make the booster's margins ``scale * margins + bias`` (student column
+        order; binary: one log-odds), in its leaves and initial score."""
+        raise NotImplementedError
+
+    def _carry_output_map(self, scale, bias):
+        student_bias = np.asarray(bias)[self.columns_]
+        if len(student_bias) == 2:
+            student_bias = np.array([student_bias[1] - student_bias[0]])
+        self._remap(self._import(), scale, student_bias)
+        return True
+
+    def tempered_logits(self, X):
         margins = np.asarray(self._raw_margins(X), dtype=np.float64)
         if margins.ndim == 1:
             margins = binary_logits(margins)
@@ -402,13 +411,15 @@ class LightGBMStrategy(_NativeBoostingStrategy):
         ``"blend"`` fits the cross-entropy to the blended targets
         ``q = alpha * softmax(z / T) + (1 - alpha) * onehot(y)`` (the same ``q`` as
         the generic strategies); the student's margins live at temperature ``T`` and
-        are scaled back to ``T = 1`` for prediction (by ``T`` when ``alpha=1``, by
-        1 when ``alpha=0``; see :func:`~skdistill.strategies.output_scale`).
+        are scaled back to ``T = 1`` for prediction by a factor fitted on the
+        student's out-of-fold margins (see
+        :func:`~skdistill.strategies.fit_output_map`).
         ``"hinton"`` fits the loss of Hinton et al. on the student's own margins ``f``:
         ``alpha * T**2 * CE(softmax(z / T), softmax(f / T)) + (1 - alpha) *
         CE(onehot(y), softmax(f))``, gradient
         ``alpha * T * (softmax(f / T) - softmax(z / T)) + (1 - alpha) *
-        (softmax(f) - onehot(y))``, and predicts with ``f`` at ``T = 1``.
+        (softmax(f) - onehot(y))``, and predicts with ``f`` at ``T = 1`` (times the
+        fitted output scale, which corrects a student that cannot match its targets).
         Unlabeled rows get the soft part alone in both.
     early_stopping_rounds : int, default=None
         Stop when the distillation loss on a held-out validation split has not
@@ -431,10 +442,11 @@ class LightGBMStrategy(_NativeBoostingStrategy):
         Index in ``classes_`` of each of the student's class columns.
     init_score_ : ndarray of shape (1,) or (n_classes,)
         Initial margins (log prior of the targets) folded into the first trees.
-    scale_ : float
-        Factor applied to the trained margins (``loss="blend"``:
-        :func:`~skdistill.strategies.output_scale`, ``T`` when ``alpha=1`` and 1 when
-        ``alpha=0``; ``loss="hinton"``: 1).
+    output_scale_, output_bias_ : float, ndarray of shape (n_classes,)
+        The map ``scale * margins + bias`` of the trained margins to temperature 1,
+        fitted by the distiller on the student's out-of-fold margins (see
+        :func:`~skdistill.strategies.fit_output_map`); it is folded into the
+        leaves and the initial score, so ``scale_`` is 1 and ``bias_`` zeros.
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
@@ -532,10 +544,18 @@ class LightGBMStrategy(_NativeBoostingStrategy):
             student.set_params(objective=original)
         best = student.booster_.best_iteration
         n_iter = best if best > 0 else student.booster_.current_iteration()
-        booster = _rewrite_booster(lib, student.booster_, init, self.scale_, n_iter)
+        booster = _rewrite_booster(lib, student.booster_, init, 1.0, n_iter)
         student._Booster = booster
         student._objective = "binary" if np.ndim(init) == 0 else "multiclass"
         return int(n_iter)
+
+    def _remap(self, lib, scale, bias):
+        # _rewrite_booster computes scale * (trees + init): init = bias / scale
+        booster = self.student_.booster_
+        init = bias / scale if len(bias) > 1 else bias[0] / scale
+        self.student_._Booster = _rewrite_booster(
+            lib, booster, init, scale, booster.current_iteration()
+        )
 
     def _raw_margins(self, X):
         return self.student_.predict(X, raw_score=True)

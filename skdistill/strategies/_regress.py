@@ -3,15 +3,15 @@
 With ``target="logit"`` the regressor learns the target logits ``log(q)`` (centred
 per row, computed in log space so that large teacher margins survive; binary: the
 single log-odds); with ``target="proba"`` it learns ``q`` itself. Either way the
-prediction maps back to temperature 1 through ``softmax(s * logits)``, so with
-``alpha=1`` a perfect student reproduces the teacher's own probabilities.
+prediction maps back to temperature 1 through ``softmax(s * logits + b)``, with
+``s`` and ``b`` fitted on the student's own out-of-fold outputs.
 """
 
 import numpy as np
 from sklearn.multioutput import MultiOutputRegressor
 
 from .._compat import StrOptions, safe_tags
-from .._targets import binary_logits, log_clip, output_scale, softmax
+from .._targets import binary_logits, log_clip
 from .._validation import name_of
 from ._base import BaseStrategy, fit_weighted
 
@@ -32,8 +32,9 @@ class RegressStrategy(BaseStrategy):
         ``"logit"`` regresses ``log(q)`` (row-centred; exact zeros of ``q`` at
         ``alpha = 0`` become ``log(1e-9)``);
         ``"proba"`` regresses ``q`` itself. Predictions are mapped back to
-        temperature 1 by ``softmax(s * logits)`` (``s = T`` when ``alpha = 1``, 1
-        when ``alpha = 0``; see :func:`~skdistill.strategies.output_scale`).
+        temperature 1 by ``softmax(s * logits + b)``, ``s`` and ``b`` fitted by the
+        distiller on the student's out-of-fold outputs (see
+        :func:`~skdistill.strategies.fit_output_map`).
 
     Attributes
     ----------
@@ -43,8 +44,9 @@ class RegressStrategy(BaseStrategy):
         The teacher's classes.
     temperature_ : float
         The temperature of the targets.
-    scale_ : float
-        The factor that maps the student's logits back to temperature 1.
+    output_scale_, output_bias_ : float, ndarray of shape (n_classes,)
+        The map ``softmax(s * logits + b)`` back to temperature 1 (also
+        ``scale_`` and ``bias_``: a regressor does not carry it).
 
     Examples
     --------
@@ -88,11 +90,9 @@ class RegressStrategy(BaseStrategy):
         if n_classes > 2 and not _multi_output(student):
             student = MultiOutputRegressor(student)
         fit_weighted(student, X, y, sample_weight, strategy=self.name, **fit_params)
-        self._record(student, targets)
-        self.scale_ = output_scale(targets)
-        return self
+        return self._record(student, targets)
 
-    def _tempered_logits(self, X):
+    def tempered_logits(self, X):
         """The student's logits at the temperature of its targets."""
         out = np.asarray(self.student_.predict(X), dtype=np.float64)
         n_classes = len(self.classes_)
@@ -107,12 +107,6 @@ class RegressStrategy(BaseStrategy):
                 f"'regress' strategy expects {n_classes} outputs per row."
             )
         return out if self.target == "logit" else log_clip(out)
-
-    def decision_function(self, X):
-        return self.scale_ * self._tempered_logits(X)
-
-    def predict_proba(self, X):
-        return softmax(self.decision_function(X))
 
 
 def _multi_output(student):

@@ -195,6 +195,34 @@ def _softmax(logits):
     return logits.softmax(dim=-1)
 
 
+class _MappedSoftmax:
+    """``predict_nonlinearity`` mapping the module's output back to temperature 1.
+
+    ``softmax(scale * z + bias)`` of the logits ``z`` (of ``log p`` for a module
+    that outputs probabilities), so that the fitted net's own ``predict_proba``
+    gives the distiller's probabilities.
+    """
+
+    def __init__(self, scale, bias, module_output):
+        self.scale = float(scale)
+        self.bias = [float(b) for b in bias]
+        self.module_output = module_output
+
+    def __call__(self, out):
+        import torch
+
+        if self.module_output == "proba":
+            out = torch.log(out.clamp(min=_PROBA_EPS))
+        bias = torch.as_tensor(self.bias, dtype=out.dtype, device=out.device)
+        return (self.scale * out + bias).softmax(dim=-1)
+
+    def __repr__(self):
+        return (
+            f"_MappedSoftmax(scale={self.scale!r}, bias={self.bias!r}, "
+            f"module_output={self.module_output!r})"
+        )
+
+
 class SkorchStrategy(BaseStrategy):
     """Fit a skorch ``NeuralNetClassifier`` on the Hinton distillation loss.
 
@@ -232,6 +260,10 @@ class SkorchStrategy(BaseStrategy):
         The temperature of the targets.
     module_output_ : {"logits", "proba"}
         What the module was taken to output.
+    output_scale_, output_bias_ : float, ndarray of shape (n_classes,)
+        The map ``softmax(s * z + b)`` at predict time, fitted by the distiller on
+        the net's out-of-fold logits (also ``scale_`` and ``bias_``; the identity
+        at ``temperature=1``).
 
     See Also
     --------
@@ -246,7 +278,9 @@ class SkorchStrategy(BaseStrategy):
             + (1 - alpha) * cross_entropy(z, y)
 
     weighted by ``sample_weight`` (rescaled to mean 1). The student is used at
-    temperature 1: its logits are ``z``. ``y`` reaches the net as a float matrix
+    temperature 1: its logits are ``s * z + b``, with ``s`` and ``b`` fitted by
+    the distiller (:func:`~skdistill.strategies.fit_output_map`) so that a net
+    that cannot match its soft targets is not over-confident. ``y`` reaches the net as a float matrix
     ``[label index, weight, teacher logits...]``, so the net's ``train_split`` is
     wrapped to split on the label column, scoring callbacks that use skorch's
     default ``target_extractor`` get the label column, and the validation loss is
@@ -320,7 +354,17 @@ class SkorchStrategy(BaseStrategy):
                 _warn_if_probabilities(self._raw_output(_head(X, _N_CHECK)))
         return self
 
-    def decision_function(self, X):
+    def set_output_map(self, scale, bias=None):
+        super().set_output_map(scale, bias)
+        net = self.student_
+        if self._maps_output() and net.predict_nonlinearity in (_softmax, "auto"):
+            # the net's own predict_proba follows (its module is not changed)
+            net.predict_nonlinearity = _MappedSoftmax(
+                self.scale_, self.bias_, self.module_output_
+            )
+        return self
+
+    def tempered_logits(self, X):
         out = self._raw_output(self._as_input(X))
         if self.module_output_ == "proba":
             out = log_clip(out, _PROBA_EPS)

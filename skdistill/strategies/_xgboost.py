@@ -58,10 +58,11 @@ class XGBoostStrategy(_NativeBoostingStrategy):
     loss : {"blend", "hinton"}, default="blend"
         ``"blend"`` fits the cross-entropy to the blended targets
         ``q = alpha * softmax(z / T) + (1 - alpha) * onehot(y)``; the margins,
-        trained at temperature ``T``, are multiplied by ``T`` for prediction.
+        trained at temperature ``T``, are scaled back to ``T = 1`` for prediction
+        by a factor fitted on the student's out-of-fold margins.
         ``"hinton"`` fits ``alpha * T**2 * CE(softmax(z / T), softmax(f / T)) +
         (1 - alpha) * CE(onehot(y), softmax(f))`` on the student's own margins ``f``
-        and predicts with ``f`` at ``T = 1``. See
+        and predicts with ``f`` at ``T = 1`` (times the fitted output scale). See
         :class:`~skdistill.strategies.LightGBMStrategy` for when each is better.
     early_stopping_rounds : int, default=None
         Stop when the distillation loss on a held-out validation split has not
@@ -83,10 +84,11 @@ class XGBoostStrategy(_NativeBoostingStrategy):
         Index in ``classes_`` of each of the student's class columns.
     init_score_ : ndarray of shape (1,) or (n_classes,)
         Initial margins (log prior of the targets), before scaling.
-    scale_ : float
-        Factor applied to the trained margins (``loss="blend"``:
-        :func:`~skdistill.strategies.output_scale`, ``T`` when ``alpha=1`` and 1 when
-        ``alpha=0``; ``loss="hinton"``: 1).
+    output_scale_, output_bias_ : float, ndarray of shape (n_classes,)
+        The map ``scale * margins + bias`` of the trained margins to temperature 1,
+        fitted by the distiller on the student's out-of-fold margins (see
+        :func:`~skdistill.strategies.fit_output_map`); it is folded into the
+        leaves and the base score, so ``scale_`` is 1 and ``bias_`` zeros.
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
@@ -165,9 +167,15 @@ class XGBoostStrategy(_NativeBoostingStrategy):
         if validation is not None:
             n_iter = min(n_iter, student.best_iteration + 1)
             booster = booster[:n_iter]
-        student._Booster = _finalize_booster(lib, booster, init, self.scale_)
+        student._Booster = _finalize_booster(lib, booster, init, 1.0)
         student.objective = "binary:logistic" if len(init) == 1 else "multi:softprob"
         return int(n_iter)
+
+    def _remap(self, lib, scale, bias):
+        # _finalize_booster computes scale * (trees + init): init = init + bias / scale
+        booster = self.student_.get_booster()
+        init = self.init_score_ + np.asarray(bias) / scale
+        self.student_._Booster = _finalize_booster(lib, booster, init, scale)
 
     def _raw_margins(self, X):
         return self.student_.predict(X, output_margin=True)

@@ -23,4 +23,7 @@ def test_blend_folds_the_prior_into_base_score(binary_data, binary_teacher):
     config = json.loads(model.student_.get_booster().save_config())
     base = json.loads(config["learner"]["learner_model_param"]["base_score"])[0]
     init = model.strategy_.init_score_[0]
-    assert base == pytest.approx(1 / (1 + np.exp(-4.0 * init)), rel=1e-5)
+    # the fitted map back to temperature 1, scale * margin + bias, lives in the booster
+    scale, bias = model.strategy_.output_scale_, model.strategy_.output_bias_
+    margin = scale * init + (bias[1] - bias[0])
+    assert base == pytest.approx(1 / (1 + np.exp(-margin)), rel=1e-5)
