@@ -244,15 +244,23 @@ def test_issue11_item1_graph_carries_each_nodes_missing_value_branch():
     assert 0 < expected.sum() < len(expected)  # both directions occur
 
 
-def test_issue11_item1_float32_thresholds_reproduce_float64_comparisons():
-    """HistGradientBoosting compares float64 thresholds: the graph's float32 ones
-    must send float32 values next to them the same way."""
+@pytest.mark.parametrize(
+    "student",
+    ["tree", "hist-gradient-boosting", "lightgbm", "xgboost"],
+)
+def test_issue11_item1_float32_thresholds_reproduce_float64_comparisons(student):
+    """Values one float32 step apart: each threshold lies between two of them, and
+    the graph's float32 threshold must send both where the student does."""
     rng = np.random.default_rng(0)
-    # few distinct values one float32 step apart: thresholds fall between them
     base = np.float32(0.1) + np.arange(12, dtype=np.float32) * np.spacing(np.float32(0.1))
-    X = rng.choice(base, size=(400, 2)).astype(np.float64)
-    y = (X[:, 0] > base[5]).astype(int) ^ (rng.random(400) < 0.1)
-    student = HistGradientBoostingClassifier(max_iter=5, min_samples_leaf=5).fit(X, y)
+    X = rng.choice(base, size=(600, 2)).astype(np.float64)
+    y = (X[:, 0] > base[5]).astype(int) ^ (rng.random(600) < 0.1)
+    student = {
+        "tree": lambda: DecisionTreeClassifier(max_depth=4, random_state=0),
+        "hist-gradient-boosting": lambda: HistGradientBoostingClassifier(max_iter=5),
+        "lightgbm": lambda: _lightgbm(min_child_samples=5),
+        "xgboost": _xgboost,
+    }[student]().fit(X, y)
     label, proba = _run(to_onnx(student, X[:5]), X)
     np.testing.assert_array_equal(label, student.predict(X))
     assert np.abs(proba - student.predict_proba(X)).max() <= 1e-5

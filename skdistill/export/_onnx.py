@@ -114,9 +114,11 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     -----
     The graph computes in float32 where scikit-learn computes in float64:
     probabilities agree to about 1e-6. Trees compare float32 features with float32
-    thresholds, as scikit-learn trees do internally; LightGBM and XGBoost compare in
-    float64, so a float64 feature lying within float32 rounding of a threshold can
-    take the other branch. Feeding float32 data (as the runtime does) avoids it.
+    thresholds, chosen so that every float32 value takes the branch it takes in the
+    student (scikit-learn and HistGradientBoosting compare with float64 thresholds,
+    LightGBM compares float64 values). A float64 feature that float32 cannot hold is
+    rounded first, and can take the other branch when it lies within that rounding
+    of a threshold; feeding float32 data (as the runtime does) avoids it.
 
     Missing values (NaN) take the branch the student sends them to: each
     scikit-learn tree node's ``missing_go_to_left`` (HistGradientBoosting

@@ -10,11 +10,11 @@ converter reads feature positions from the booster's feature names (``f0``, ``f1
 
 This module hands skl2onnx, for one conversion (its ``custom_conversion_functions``,
 so nothing is registered globally), converters that wrap the registered ones:
-scikit-learn trees get each node's missing-value branch and the float32 threshold
-that reproduces scikit-learn's comparison; XGBoost models are converted from a copy
-whose booster has positional feature names; and a model the ONNX graph cannot
-reproduce is refused with the reason and the fix (:func:`refusal`) instead of being
-written wrong.
+scikit-learn trees get each node's missing-value branch, and they and LightGBM
+models the float32 thresholds that reproduce their float64 comparisons; XGBoost
+models are converted from a copy whose booster has positional feature names; and a
+model the ONNX graph cannot reproduce is refused with the reason and the fix
+(:func:`refusal`) instead of being written wrong.
 """
 
 import numpy as np
@@ -67,9 +67,9 @@ def exact_converters(skl2onnx):
         for name in names:
             cls = getattr(module, name)
             original = get_converter(skl2onnx.get_model_alias(cls))
-            converters[cls] = _routing_converter(original)
+            converters[cls] = _tree_node_converter(original, _sklearn_routes)
     for framework, prefix, wrap in (
-        ("lightgbm", "LGBM", _checked_converter),
+        ("lightgbm", "LGBM", _lightgbm_converter),
         ("xgboost", "XGB", _positional_names_converter),
     ):
         if framework not in sys.modules:
@@ -90,30 +90,26 @@ def _check(estimator):
         raise InexactConversionError(message)
 
 
-def _checked_converter(original):
-    def convert(scope, operator, container):
-        _check(operator.raw_operator)
-        original(scope, operator, container)
+def _tree_node_converter(original, rewriter):
+    """``original``, the attributes of its tree nodes passed through a rewrite.
 
-    return convert
-
-
-def _routing_converter(original):
-    """``original`` with the tree nodes' NaN branches and float32 thresholds set."""
+    ``rewriter(estimator)`` returns the function that edits, in place, the
+    attributes of each ``TreeEnsemble*`` node before it is made.
+    """
 
     def convert(scope, operator, container):
         estimator = operator.raw_operator
         _check(estimator)
-        trees = _sklearn_trees(estimator)
+        rewrite = rewriter(estimator)
         own = vars(container).get("add_node")
         add_node = container.add_node
 
-        def add_routed_node(op_type, *args, **kwargs):
+        def add_rewritten_node(op_type, *args, **kwargs):
             if op_type in _TREE_OPS:
-                _route(kwargs, trees, estimator)
+                rewrite(kwargs)
             return add_node(op_type, *args, **kwargs)
 
-        container.add_node = add_routed_node  # this container, this call only
+        container.add_node = add_rewritten_node  # this container, this call only
         try:
             original(scope, operator, container)
         finally:
@@ -123,6 +119,24 @@ def _routing_converter(original):
                 container.add_node = own
 
     return convert
+
+
+def _sklearn_routes(estimator):
+    trees = _sklearn_trees(estimator)
+    return lambda attrs: _route(attrs, trees, estimator)
+
+
+def _lightgbm_converter(original):
+    """``original`` with thresholds LightGBM's float64 comparisons agree with."""
+    return _tree_node_converter(original, lambda estimator: _lightgbm_thresholds)
+
+
+def _lightgbm_thresholds(attrs):
+    """``x <= t`` (float64 t) as ``x <= w`` for float32 x; the converter rounds t."""
+    attrs["nodes_values"] = [
+        float(float32_threshold(value)) if mode == "BRANCH_LEQ" else value
+        for value, mode in zip(attrs["nodes_values"], attrs["nodes_modes"], strict=True)
+    ]
 
 
 def _sklearn_trees(estimator):
