@@ -17,6 +17,9 @@ model the ONNX graph cannot reproduce is refused with the reason and the fix
 (:func:`refusal`) instead of being written wrong.
 """
 
+import importlib
+import sys
+
 import numpy as np
 
 from .._validation import name_of
@@ -56,9 +59,6 @@ def exact_converters(skl2onnx):
     Covers the scikit-learn trees that accept NaN and, when their framework is
     imported, LightGBM and XGBoost models (already registered with skl2onnx).
     """
-    import importlib
-    import sys
-
     from skl2onnx.common._registration import get_converter
 
     converters = {}
