@@ -517,3 +517,21 @@ def test_onnx_student_features_select_the_students_columns(student):
     np.testing.assert_array_equal(outputs[0], model.predict(X))
     if len(outputs) == 2:
         assert np.abs(outputs[1] - model.predict_proba(X)).max() <= 1e-5
+
+
+def test_issue11_item1_unrecognised_tree_nodes_are_refused_not_guessed():
+    """Nodes the routing cannot be matched to (another converter's numbering) stop
+    the export instead of keeping skl2onnx's NaN-goes-right default."""
+    from skdistill.export._onnx_trees import InexactConversionError, _route
+
+    X, y, _ = _nan_data(2)
+    student = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    attrs = {
+        "nodes_treeids": [1],  # a tree the student does not have
+        "nodes_nodeids": [0],
+        "nodes_modes": ["BRANCH_LEQ"],
+        "nodes_values": [0.5],
+    }
+    trees = {0: (student.tree_.missing_go_to_left, student.tree_.threshold)}
+    with pytest.raises(InexactConversionError, match="refused rather than possibly"):
+        _route(attrs, trees, student)

@@ -107,6 +107,13 @@ def _tree_node_converter(original, rewriter):
         def add_rewritten_node(op_type, *args, **kwargs):
             if op_type in _TREE_OPS:
                 rewrite(kwargs)
+            elif op_type.startswith("TreeEnsemble"):  # e.g. ai.onnx.ml 5's TreeEnsemble
+                raise InexactConversionError(
+                    f"The converter of {name_of(estimator)} wrote a {op_type} node, "
+                    "whose missing-value branches skdistill cannot check; the export "
+                    "is refused rather than possibly wrong. Use a skl2onnx version "
+                    "that writes TreeEnsembleClassifier/Regressor nodes (1.20 does)."
+                )
             return add_node(op_type, *args, **kwargs)
 
         container.add_node = add_rewritten_node  # this container, this call only
@@ -188,7 +195,8 @@ def _route(attrs, trees, estimator):
                 f"skl2onnx converted {name_of(estimator)} into nodes skdistill does not "
                 f"recognise (tree {tree_id}, node {node_id}, mode {mode}), so the "
                 "missing-value branches cannot be checked; the export is refused "
-                f"rather than possibly wrong. Upgrade skdistill or {_IMPUTE}."
+                "rather than possibly wrong. Use skl2onnx 1.20, whose tree converters "
+                "skdistill knows."
             )
         tracks.append(int(go_left[int(node_id)]))  # the "true" branch is the left one
         values[position] = float32_threshold(thresholds[int(node_id)])
