@@ -1030,6 +1030,13 @@ def run(args):
     """Run ``skdistill distill``; raises _UsageError/_CommandError for user errors."""
     name, params = _check_command_line(args)
     student = _build_student(name, params)  # unknown keys fail before any work
+    if args.onnx:  # an export that cannot succeed fails before the fit, not after
+        from .export._onnx import check_onnx_exportable
+
+        try:
+            check_onnx_exportable(student)
+        except (ValueError, TypeError, ImportError) as exc:
+            raise _CommandError(f"ONNX export failed (nothing was fitted): {exc}") from None
     with _Warnings():
         result = _fit(args, name, student)
     sizes = _write_outputs(args, result)

@@ -28,8 +28,10 @@ from ..strategies import (
     RegressStrategy,
     SkorchStrategy,
     XGBoostStrategy,
+    resolve_strategy,
 )
 from ..strategies._skorch import _PROBA_EPS, _is_skorch_classifier
+from ._onnx_trees import InexactConversionError, exact_converters, refusal
 
 __all__ = ["to_onnx"]
 
@@ -40,6 +42,15 @@ DEFAULT_OPSET = 18
 _MIN_OPSET = 13
 
 _PURPOSE = "ONNX export"
+
+#: The strategies whose students to_onnx exports.
+_STRATEGIES = (
+    ExpandStrategy,
+    RegressStrategy,
+    LightGBMStrategy,
+    XGBoostStrategy,
+    SkorchStrategy,
+)
 
 
 def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
@@ -88,6 +99,11 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     ------
     TypeError
         If the student, or the strategy, has no ONNX conversion.
+    ValueError
+        If the graph could not reproduce the student exactly, as for missing values
+        the ONNX tree operators cannot route (LightGBM's ``zero_as_missing=True``,
+        XGBoost's ``missing=0``) or categorical splits (LightGBM, XGBoost,
+        HistGradientBoosting); the message says how to fit an exportable student.
 
     See Also
     --------
@@ -98,9 +114,18 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     -----
     The graph computes in float32 where scikit-learn computes in float64:
     probabilities agree to about 1e-6. Trees compare float32 features with float32
-    thresholds, as scikit-learn trees do internally; LightGBM and XGBoost compare in
-    float64, so a float64 feature lying within float32 rounding of a threshold can
-    take the other branch. Feeding float32 data (as the runtime does) avoids it.
+    thresholds, chosen so that every float32 value takes the branch it takes in the
+    student (scikit-learn and HistGradientBoosting compare with float64 thresholds,
+    LightGBM compares float64 values). A float64 feature that float32 cannot hold is
+    rounded first, and can take the other branch when it lies within that rounding
+    of a threshold; feeding float32 data (as the runtime does) avoids it.
+
+    Missing values (NaN) take the branch the student sends them to: each
+    scikit-learn tree node's ``missing_go_to_left`` (HistGradientBoosting
+    included; where training saw no NaN, the child with more samples),
+    LightGBM's and XGBoost's default directions. Models whose routing the ONNX tree
+    operators cannot express are refused rather than exported wrong.
+
     Metadata: ``skdistill.classes`` (JSON), ``skdistill.strategy``,
     ``skdistill.temperature`` and ``skdistill.version``.
 
@@ -134,11 +159,7 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     elif isinstance(model, DistilledRegressor):
         graph = _regressor(model.student_, X, opset, one_d=model.predict(X[:1]).ndim == 1)
     elif _is_skorch_classifier(model):
-        raise TypeError(
-            f"A bare skorch net ({name_of(model)}) is not exported on its own: what its "
-            "module outputs (logits or probabilities) is known to the distiller. Export "
-            "the fitted DistilledClassifier instead."
-        )
+        raise TypeError(_bare_skorch_message(model))
     elif is_classifier(model):
         graph = _plain_classifier(model, X, opset)
     elif is_regressor(model):
@@ -154,6 +175,80 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
         data = proto.SerializeToString()
         write_atomic(path, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
     return proto
+
+
+def check_onnx_exportable(estimator):
+    """Raise, before any fitting, the error ``to_onnx`` would raise once fitted.
+
+    A cheap check for long fits followed by an export (``skdistill distill
+    --onnx``): the ONNX extras are installed, the strategy and every part of the
+    student have a converter, and no parameter makes an exact export impossible
+    (e.g. LightGBM's ``zero_as_missing=True``). What only the fitted model shows,
+    such as categorical splits, is left to :func:`to_onnx`.
+
+    Parameters
+    ----------
+    estimator : estimator
+        An unfitted (or fitted) :class:`~skdistill.DistilledClassifier`,
+        :class:`~skdistill.DistilledRegressor` or bare student.
+
+    Raises
+    ------
+    ImportError
+        If an extra the export needs is not installed.
+    TypeError
+        If the student, one of its parts, or the strategy has no ONNX conversion.
+    ValueError
+        If a parameter of the student makes an exact export impossible.
+    """
+    optional_import("onnx", purpose=_PURPOSE)
+    if isinstance(estimator, DistilledClassifier | DistilledRegressor):
+        student = estimator._student_or_default()
+        if isinstance(estimator, DistilledClassifier):
+            strategy = resolve_strategy(estimator.strategy, student)
+            if isinstance(strategy, SkorchStrategy):
+                optional_import("torch", extra="torch", purpose=_PURPOSE)
+                return
+            if not isinstance(strategy, _STRATEGIES):
+                raise TypeError(_no_strategy_message(strategy))
+    elif _is_skorch_classifier(estimator):
+        raise TypeError(_bare_skorch_message(estimator))
+    else:
+        student = estimator
+    skl2onnx = optional_import("skl2onnx", purpose=_PURPOSE)
+    for part in _parts(student):
+        if type(part).__module__.split(".")[0] in ("lightgbm", "xgboost"):
+            optional_import("onnxmltools", purpose=_PURPOSE)
+            _register_boosting_converters(skl2onnx)
+        try:
+            skl2onnx.get_model_alias(type(part))
+        except RuntimeError:
+            raise TypeError(_no_converter_message(part)) from None
+        message = refusal(part, fitted=False)
+        if message:
+            raise InexactConversionError(message)
+
+
+def _parts(estimator):
+    """``estimator`` and the estimators inside it (steps, wrapped and listed ones)."""
+    yield estimator
+    params = estimator.get_params(deep=False) if hasattr(estimator, "get_params") else {}
+    inner = []
+    for key in ("steps", "transformer_list", "transformers", "estimators"):
+        for item in params.get(key) or []:
+            inner.append(item[1] if isinstance(item, tuple) else item)
+    inner += [params.get("estimator"), params.get("final_estimator")]
+    for part in inner:
+        if part is not None and not isinstance(part, str):  # "passthrough", "drop"
+            yield from _parts(part)
+
+
+def _bare_skorch_message(net):
+    return (
+        f"A bare skorch net ({name_of(net)}) is not exported on its own: what its "
+        "module outputs (logits or probabilities) is known to the distiller. Export "
+        "the fitted DistilledClassifier instead."
+    )
 
 
 def _check_opset(target_opset):
@@ -190,10 +285,15 @@ def _check_sample(X_sample, model):
 def _distilled_classifier(model, X, opset):
     strategy = model.strategy_
     student = model.student_
+    columns = getattr(model, "student_features_", None)
+    if columns is not None:  # the student sees these columns only
+        X = X[:, columns]
     if isinstance(strategy, ExpandStrategy):
         graph = _Graph(_sklearn_student(student, X, opset, classifier=True))
         if not hasattr(student, "predict_proba"):  # the distiller predicts its labels
             graph.set_label(graph.student("label"))
+            if columns is not None:
+                graph.select_columns(columns, model.n_features_in_)
             return graph
         proba = graph.to_columns(graph.student("probabilities"), strategy.columns_, model)
         if strategy._maps_output():
@@ -215,12 +315,11 @@ def _distilled_classifier(model, X, opset):
             logits = graph.node("Mul", [logits, scale])
         proba = graph.softmax(graph.add_bias(logits, strategy.bias_))
     else:
-        raise TypeError(
-            f"No ONNX export for the strategy {type(strategy).__name__}: to_onnx knows "
-            "the 'expand', 'regress', 'lightgbm', 'xgboost' and 'skorch' strategies."
-        )
+        raise TypeError(_no_strategy_message(strategy))
     graph.set_probabilities(proba, len(model.classes_))
     graph.set_label(graph.argmax_label(proba, model.classes_))
+    if columns is not None:
+        graph.select_columns(columns, model.n_features_in_)
     graph.metadata.update(
         {
             "skdistill.strategy": strategy.name,
@@ -228,6 +327,13 @@ def _distilled_classifier(model, X, opset):
         }
     )
     return graph
+
+
+def _no_strategy_message(strategy):
+    return (
+        f"No ONNX export for the strategy {type(strategy).__name__}: to_onnx knows "
+        "the 'expand', 'regress', 'lightgbm', 'xgboost' and 'skorch' strategies."
+    )
 
 
 def _regress_head(graph, out, strategy, model):
@@ -296,13 +402,19 @@ def _sklearn_student(student, X, opset, *, classifier):
             initial_types=[("X", FloatTensorType([None, X.shape[1]]))],
             target_opset={"": opset, "ai.onnx.ml": _ml_opset(opset)},
             options=options,
+            # for this conversion only: NaN branches, thresholds, feature names
+            custom_conversion_functions=exact_converters(skl2onnx),
         )
     except (MissingConverter, MissingShapeCalculator) as exc:
-        raise TypeError(
-            f"skl2onnx has no converter for the student {name_of(student)} (or one of its "
-            "steps), so it cannot be exported to ONNX; choose a student skl2onnx "
-            f"supports (trees, forests, linear models, pipelines of them).\n{exc}"
-        ) from exc
+        raise TypeError(f"{_no_converter_message(student)}\n{exc}") from exc
+
+
+def _no_converter_message(student):
+    return (
+        f"skl2onnx has no converter for the student {name_of(student)} (or one of its "
+        "steps), so it cannot be exported to ONNX; choose a student skl2onnx "
+        "supports (trees, forests, linear models, pipelines of them)."
+    )
 
 
 def _ml_opset(opset):
@@ -442,6 +554,23 @@ class _Graph:
         if not bias.any():
             return logits
         return self.node("Add", [logits, self.const(bias)])
+
+    def select_columns(self, columns, n_features):
+        """Feed the student ``X[:, columns]``; the input ``X`` gets ``n_features``."""
+        selected = self._name("student_X")
+        for node in self.graph.node:
+            node.input[:] = [selected if name == "X" else name for name in node.input]
+        indices = self.const(np.asarray(columns, dtype=np.int64))
+        gather = self.onnx.helper.make_node(
+            "Gather", ["X", indices], [selected], name=self._name("Gather"), axis=1
+        )
+        nodes = [gather, *self.graph.node]
+        del self.graph.node[:]
+        self.graph.node.extend(nodes)
+        (value,) = [value for value in self.graph.input if value.name == "X"]
+        dim = value.type.tensor_type.shape.dim[1]
+        dim.Clear()
+        dim.dim_value = int(n_features)
 
     def scaled_log(self, proba, scale, floor):
         """``scale * log(clip(proba, floor, 1))``."""
