@@ -166,6 +166,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         y = validate_y(y, X, task=self._task, labeled=lambda y: labeled_mask(y, marker))
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X)
+            _check_non_negative(sample_weight)
         if routing_enabled():
             routed = process_routing(self, "fit", **fit_params)
         else:
@@ -256,6 +257,17 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
                 student=self._student_or_default(),
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
+        )
+
+
+def _check_non_negative(sample_weight):
+    negative = np.flatnonzero(sample_weight < 0)
+    if len(negative):
+        raise ValueError(
+            f"sample_weight has {len(negative)} negative value(s) (rows "
+            f"{negative[:5].tolist()}{'...' if len(negative) > 5 else ''}); a row's "
+            "weight multiplies its targets and must be >= 0. Give those rows weight 0 "
+            "to leave them out, or drop them."
         )
 
 

@@ -66,6 +66,14 @@ def fitted_teacher(teacher, X, y, *, fit_teacher, sample_weight=None, task, seed
             "be refitted. Pass the unfrozen estimator to refit it inside fit, or "
             "fit_teacher='auto' to use it as is."
         )
+    if not hasattr(teacher, "get_params"):
+        raise TypeError(
+            f"The teacher {name_of(teacher)} looks unfitted (it has no fitted attribute "
+            "ending in '_', such as classes_) and cannot be cloned to be fitted inside "
+            "fit (it has no get_params: it is not a scikit-learn estimator). Fit it "
+            "first and give it classes_, the labels of its predict_proba columns in "
+            "order, or derive it from sklearn.base.BaseEstimator."
+        )
     teacher = clone(teacher)
     if seed is not None:
         seed(teacher)
@@ -133,8 +141,10 @@ def teacher_classes(teacher):
     classes = getattr(teacher, "classes_", None)
     if classes is None:
         raise TypeError(
-            f"The teacher {name_of(teacher)} has no classes_ attribute, so its outputs "
-            "cannot be matched to labels. Use a fitted scikit-learn-compatible classifier."
+            f"The teacher {name_of(teacher)} has no classes_ attribute, so the columns "
+            "of its outputs cannot be matched to labels. Set teacher.classes_ to the "
+            "labels of its predict_proba columns, in order (e.g. np.array([0, 1])), or "
+            "use a fitted scikit-learn-compatible classifier."
         )
     return np.asarray(classes)
 

@@ -49,6 +49,10 @@ def is_fitted(estimator):
     """
     if not hasattr(estimator, "fit"):
         return True
+    if not hasattr(estimator, "__sklearn_tags__"):  # duck-typed: sklearn's own rule
+        if hasattr(estimator, "__sklearn_is_fitted__"):
+            return bool(estimator.__sklearn_is_fitted__())
+        return any(k.endswith("_") and not k.startswith("__") for k in vars(estimator))
     try:
         check_is_fitted(estimator)
     except NotFittedError:

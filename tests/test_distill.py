@@ -393,10 +393,18 @@ def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
     tree.fit(X, y)
     assert tree.strategy_.scale_ == 1.0
     np.testing.assert_allclose(tree.student_.predict_proba(X), tree.predict_proba(X))
-    # The same tree inside a Pipeline keeps the map at predict time: same answers.
+    # Inside a Pipeline too; without the fold, the map applied at predict time
+    # gives the same answers.
     piped = DistilledClassifier(
         teacher, Pipeline([("tree", DecisionTreeClassifier(max_depth=3))]), **kwargs
     ).fit(X, y)
+    assert piped.strategy_.scale_ == 1.0
+    np.testing.assert_allclose(piped.student_.predict_proba(X), tree.predict_proba(X))
+    from skdistill.strategies import _expand
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_expand, "_carry_map", lambda student, scale, bias: False)
+        piped = clone(piped).fit(X, y)
     scale, bias = piped.strategy_.scale_, piped.strategy_.bias_
     assert scale > 1.0
     raw = piped.student_.predict_proba(X)
@@ -404,3 +412,66 @@ def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
         tree.predict_proba(X), softmax(scale * log_clip(raw) + bias), rtol=1e-6
     )
     np.testing.assert_array_equal(tree.predict(X), piped.predict(X))
+
+
+# -- issue 11, item 5: NaN follows what the student that runs at predict time takes --
+
+
+def _categorical_frame(n=400, seed=0):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(seed)
+    frame = pd.DataFrame(
+        {
+            "age": rng.normal(40, 10, n),
+            "job": rng.choice(["tech", "sales", "admin", None], n),
+            "city": rng.choice(["a", "b", "c"], n).astype(object),
+        }
+    )
+    frame.loc[rng.rand(n) < 0.2, "city"] = np.nan
+    y = ((frame["age"] > 40) ^ (frame["job"] == "tech")).astype(int).to_numpy()
+    return frame, y
+
+
+def test_issue11_item5_categorical_pipeline_predicts_its_own_training_rows():
+    """Teacher and student encode string columns with NaN (adult): fit worked but
+    predict on the same rows raised "Input contains NaN" (student_ alone: 0.849)."""
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.preprocessing import OneHotEncoder
+
+    X, y = _categorical_frame()
+
+    def encoder():
+        return make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore"), ["job", "city"]),
+            remainder="passthrough",
+        )
+
+    teacher = make_pipeline(encoder(), HistGradientBoostingClassifier(max_iter=30))
+    teacher.fit(X, y)
+    student = make_pipeline(encoder(), DecisionTreeClassifier(max_depth=4))
+    model = DistilledClassifier(teacher, student, temperature=3.0, random_state=0)
+    model.fit(X, y)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba, model.student_.predict_proba(X))
+    assert model.score(X, y) == pytest.approx(np.mean(model.student_.predict(X) == y))
+    assert model.score(X, y) > 0.9
+
+
+def test_issue11_item5_imputing_pipeline_student_takes_nan():
+    """The fix the NaN error recommends (an imputer in front of the student) was
+    itself refused: a Pipeline's tags never allow NaN."""
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
+
+    X, y = make_classification(300, 5, random_state=0)
+    X[::7, 1] = np.nan
+    teacher = HistGradientBoostingClassifier(max_iter=20).fit(X, y)
+    student = make_pipeline(SimpleImputer(), LogisticRegression())
+    model = DistilledClassifier(teacher, student).fit(X, y)
+    assert model.score(X, y) > 0.8
+    assert np.isfinite(model.predict_proba(X[::7])).all()
+    # a bare student that cannot take NaN is still refused before the teacher works
+    with pytest.raises(ValueError, match="student LogisticRegression cannot handle"):
+        DistilledClassifier(teacher, LogisticRegression()).fit(X, y)

@@ -293,3 +293,41 @@ def test_strategy_and_student_kind_must_match(data, teacher):
         DistilledClassifier(teacher, DecisionTreeClassifier(), strategy="regress").fit(X, y)
     with pytest.raises(TypeError, match="'expand' strategy needs a classifier"):
         DistilledClassifier(teacher, Ridge(), strategy="expand").fit(X, y)
+
+
+# -- issue 11, item 10: messages that name the fix ----------------------------------
+
+
+def test_issue11_item10_negative_sample_weights_are_refused(data, teacher):
+    X, y = data
+    weight = np.ones(len(y))
+    weight[[3, 7]] = -1.0
+    with pytest.raises(ValueError, match=r"2 negative value\(s\) \(rows \[3, 7\]\).*>= 0"):
+        DistilledClassifier(teacher).fit(X, y, sample_weight=weight)
+
+
+class _DuckTeacher:
+    """A teacher from another framework: predict and predict_proba, no sklearn base."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X), dtype=int)
+
+    def predict_proba(self, X):
+        return np.full((len(X), 2), 0.5)
+
+
+def test_issue11_item10_duck_typed_teacher_without_classes(data):
+    X, y = data
+    with pytest.raises(TypeError, match="cannot be cloned.*give it classes_"):
+        DistilledClassifier(_DuckTeacher()).fit(X, y)  # looks unfitted
+    fitted = _DuckTeacher()
+    fitted.coef_ = np.zeros(2)  # a fitted attribute, but no classes_
+    with pytest.raises(TypeError, match=r"Set teacher.classes_ to the labels"):
+        DistilledClassifier(fitted).fit(X, y)
+    fitted.classes_ = np.array([0, 1])
+    model = DistilledClassifier(fitted, alpha=0.0).fit(X, y)
+    assert model.teacher_ is fitted
+    assert_array_equal(model.classes_, [0, 1])

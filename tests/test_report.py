@@ -439,6 +439,22 @@ def test_verdict_outcome_rule():
     assert row["outcome"] == "better" and row["n_seeds"] == 2
 
 
+def test_issue11_item3_summary_does_not_hide_worse_calibration():
+    """A student whose ranking improved but whose log-loss or ECE got worse is
+    'mixed', and the sentence says its probabilities are worse calibrated."""
+    from skdistill.report._verdict import summarize
+
+    auc = Verdict("s", "roc_auc", (0.9, 0.91), (0.8, 0.81), 0.01)
+    ece = Verdict("s", "ece", (0.12, 0.13), (0.05, 0.05), 0.01, greater_is_better=False)
+    text = summarize([auc, ece])
+    assert text.startswith("mixed: better on roc_auc")
+    assert "probabilities are worse calibrated: ece +0.0750" in text
+    assert "paid off" not in text
+    unclear = Verdict("s", "log_loss", (0.30, 0.31), (0.29, 0.30), 0.02, False)
+    text = summarize([auc, unclear])
+    assert text.startswith("paid off on roc_auc") and "no clear difference on log_loss" in text
+
+
 @pytest.fixture(scope="module")
 def noisy_labels():
     """A teacher fitted on clean labels; students on rows with 35% flipped labels."""
@@ -478,6 +494,7 @@ def test_verdict_says_when_distillation_pays_off(noisy_labels):
         ("distilled", "roc_auc"),
         ("distilled", "pr_auc"),
         ("distilled", "log_loss"),
+        ("distilled", "ece"),
     ]
     roc = report.verdicts[0]
     assert roc.n_seeds == 2 and roc.paid_off and roc.gain_mean > 0.05

@@ -189,8 +189,9 @@ def distillation_report(
         Number of seeds each distilled student and its hard-label twin are refitted
         with (every ``random_state`` of the student set to the seed).
     verdict_metrics : list of str, default=None
-        Columns the verdicts compare. None: ``["roc_auc", "pr_auc", "log_loss"]``
-        for binary problems, ``["accuracy", "log_loss"]`` otherwise.
+        Columns the verdicts compare. None: ``["roc_auc", "pr_auc", "log_loss",
+        "ece"]`` for binary problems, ``["accuracy", "log_loss", "ece"]`` otherwise:
+        a student is not said to pay off without its calibration beside.
     early_stopping_rounds : int or None, default=20
         Early stopping of the hard-label twin of a LightGBM or XGBoost student (on
         a validation split of its training rows, see
@@ -279,7 +280,7 @@ def distillation_report(
     >>> report[1]["size_ratio"] > 10
     True
     >>> [v.metric for v in report.verdicts]
-    ['roc_auc', 'pr_auc', 'log_loss']
+    ['roc_auc', 'pr_auc', 'log_loss', 'ece']
     """
     log = _logger(verbose)
     students = named_models(students)
@@ -437,7 +438,8 @@ def _add_costs(rows, models, X, *, latency_calls, n_batches):
 
 def _pick(metrics, names, *, binary):
     if names is None:
-        names = ["roc_auc", "pr_auc", "log_loss"] if binary else ["accuracy", "log_loss"]
+        names = ["roc_auc", "pr_auc"] if binary else ["accuracy"]
+        names += ["log_loss", "ece"]
     unknown = [name for name in names if name not in metrics]
     if unknown:
         raise ValueError(f"Unknown verdict_metrics {unknown}; choose from {list(metrics)}.")

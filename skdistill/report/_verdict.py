@@ -23,6 +23,10 @@ __all__ = [
 #: A gain is "clear" when it exceeds this many standard errors.
 _CLEAR = 2.0
 
+#: Metrics of the probabilities themselves: a student whose ranking improved but
+#: whose probabilities got worse is "mixed", and the summary says it is calibration.
+_CALIBRATION_METRICS = ("log_loss", "brier", "ece")
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -174,7 +178,13 @@ def summarize(verdicts):
         )
 
     better, worse, unclear = groups.values()
-    if better and worse:
+    worse_calibrated = [v for v in worse if v.metric in _CALIBRATION_METRICS]
+    if better and worse_calibrated and len(worse_calibrated) == len(worse):
+        text = (
+            f"mixed: better on {gains(better)}, but its probabilities are worse "
+            f"calibrated: {gains(worse)}"
+        )
+    elif better and worse:
         text = f"mixed: better on {gains(better)}; worse on {gains(worse)}"
     elif better:
         text = f"paid off on {gains(better)}"

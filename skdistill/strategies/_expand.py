@@ -62,9 +62,9 @@ class ExpandStrategy(BaseStrategy):
     student learns the target distribution; at predict time its probabilities are
     mapped back to temperature 1 by ``softmax(s * log p + b)``, with ``s`` and ``b``
     fitted by the distiller on the student's out-of-fold outputs (see
-    :func:`~skdistill.strategies.fit_output_map`). A single scikit-learn decision
-    tree gets the map written into its leaves instead, and a logistic regression
-    (alone or last in a Pipeline) into its coefficients (``scale_`` is then 1 and ``bias_`` 0): the
+    :func:`~skdistill.strategies.fit_output_map`). A scikit-learn decision tree gets
+    the map written into its leaves instead, and a logistic regression into its
+    coefficients (either alone or last in a Pipeline) (``scale_`` is then 1 and ``bias_`` 0): the
     fitted ``student_`` alone predicts the probabilities at temperature 1, with no
     overhead when it serves.
 
@@ -180,15 +180,15 @@ class ExpandStrategy(BaseStrategy):
 def _carry_map(student, scale, bias):
     """Write the map to temperature 1 into the student, where it is exact; say if so.
 
-    A single tree gets it in its leaves; a (final) logistic regression in its
+    A (final) single tree gets it in its leaves; a (final) logistic regression in its
     coefficients, since ``softmax(s * log softmax(z) + b) = softmax(s * z + b)``. The
     fitted ``student_`` then predicts the distiller's probabilities by itself (no
     mapping step when it serves, or once exported).
     """
-    if _is_single_tree(student):
-        _map_leaves(student.tree_, scale, bias)
-        return True
     final = student.steps[-1][1] if isinstance(student, Pipeline) else student
+    if _is_single_tree(final):
+        _map_leaves(final.tree_, scale, bias)
+        return True
     if _is_softmax_regression(final):
         final.coef_ = final.coef_ * scale
         if final.intercept_.shape[0] == 1:  # binary: the log-odds of class 1
