@@ -21,7 +21,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._compat import (
@@ -39,7 +39,13 @@ from ._compat import (
     slice_fit_params,
 )
 from ._ensemble import TeacherEnsemble, check_teacher_list
-from ._rows import concat_rows, labeled_mask, resolve_student_features, student_view
+from ._rows import (
+    concat_rows,
+    labeled_mask,
+    nearest_rows,
+    resolve_student_features,
+    student_view,
+)
 from ._targets import (
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
@@ -410,13 +416,15 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         clone fitted on the other folds (out-of-fold soft targets, as on new data).
         None labels them with the teacher fitted on all of them.
     calibration_cv : int, cross-validation generator, iterable or "train", default=3
-        How the map back to temperature 1 (``softmax(s * logits)``, used when
-        ``temperature != 1`` and ``alpha > 0``) is fitted: ``s`` minimises the
-        cross-entropy between the targets at temperature 1 and the out-of-fold
-        logits of clones of the student fitted on the other folds (an int is a
-        number of stratified folds). ``"train"`` fits ``s`` on the fitted
-        student's outputs on its own training rows: no extra fits, but a student
-        that overfits comes out over-confident.
+        How the map of the student's outputs to probabilities at temperature 1,
+        ``softmax(s * logits + b)``, is fitted (whenever ``alpha > 0``; the
+        hard-label student, ``alpha=0``, is left as it is): ``s`` and ``b``
+        minimise the cross-entropy between the targets at temperature 1 and the
+        out-of-fold logits of clones of the student fitted on the other folds (an
+        int is a number of stratified folds; each fold costs one more fit of the
+        student). ``"train"`` fits them on the fitted student's outputs on its own
+        training rows: no extra fits, but a student that overfits comes out
+        over-confident.
     memory : str, joblib.Memory or None, default=None
         Caches the teacher's logits (keyed by a hash of the teacher, of the rows and
         of the response method), so that the candidates of a grid search ask the
@@ -472,14 +480,17 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     ``softmax(s * log q_hat)``. Hinton et al. use the student "at T = 1", ``s = T``,
     which is exact only for a student that matches its targets perfectly: a weak
     student's errors, sharpened by ``T``, make it over-confident (a depth-6 tree
-    at ``T=10`` predicted 0.98 confidence at 76% accuracy). Here ``s`` is fitted:
-    it minimises the cross-entropy between the targets at temperature 1,
+    at ``T=10`` predicted 0.98 confidence at 76% accuracy), and with
+    ``0 < alpha < 1`` no single factor is right. Here the map is
+    ``softmax(s * log q_hat + b)``, one scale and one bias per class that minimise
+    the cross-entropy between the targets at temperature 1,
     ``alpha * softmax(z) + (1 - alpha) * onehot(y)``, and the student's
-    out-of-fold outputs (``calibration_cv``; temperature scaling as in Guo et al.,
-    2017), so ``predict_proba`` is a temperature-1 probability; it is stored in
-    ``strategy_.output_scale_``. ``predict`` is its argmax. Tree, logistic
-    regression, LightGBM and XGBoost students carry the map themselves, so the
-    fitted ``student_`` alone predicts the same probabilities.
+    out-of-fold outputs (``calibration_cv``; vector scaling as in Guo et al.,
+    2017), so that ``predict_proba`` is a calibrated temperature-1 probability.
+    The map is stored in ``strategy_.output_scale_`` and ``output_bias_``;
+    ``predict`` is the argmax of ``predict_proba``. Tree, logistic regression,
+    LightGBM and XGBoost students carry the map themselves, so the fitted
+    ``student_`` alone predicts the same probabilities.
     Temperature acts on logits, so real margins are preferred: softening
     log-probabilities of a random forest, whose zeros are clipped, says little.
 
@@ -565,7 +576,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         transfer_weight=1.0,
         student_features=None,
         teacher_cv=None,
-        calibration_cv=3,
+        calibration_cv=5,
         memory=None,
         n_jobs=None,
         verbose=0,
@@ -652,11 +663,11 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         strategy.fit(
             student, X_student, targets, sample_weight=sample_weight, **routed.student.fit
         )
-        if targets.temperature != 1 and targets.alpha > 0:
-            scale, bias = self._fit_output_map(
+        if targets.alpha > 0 and strategy.has_method("predict_proba", strategy.student_):
+            output_map = self._fit_output_map(
                 strategy, unfitted, X_student, targets, sample_weight, real, routed
             )
-            strategy.set_output_map(scale, bias)
+            strategy.set_output_map(*output_map)
 
         self._set_nan_policy(student)
         self.teacher_ = teacher
@@ -766,18 +777,23 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
 
         Fitted to the targets at temperature 1 on the student's out-of-fold logits
         (``calibration_cv``): clones of the student fitted on the other folds of the
-        real rows (transfer rows, near copies of real ones, stay out of the folds)
-        answer for the held-out fold, so the factor reflects how well the student
-        matches its targets on rows it has not seen. ``"train"`` fits it on the
-        fitted student's own outputs on its training rows (no extra fits; a student
-        that overfits its targets then comes out over-confident).
+        real rows answer for the held-out fold, so the map reflects how well the
+        student matches its targets on rows it has not seen. A transfer row goes with
+        the fold of its nearest real row (it is a near copy of it), so that the
+        clones are fitted like the student without seeing the held-out rows.
+        ``"train"`` fits the map on the fitted student's own outputs on its training
+        rows (no extra fits; a student that overfits its targets then comes out
+        over-confident).
         """
+        smoothing = strategy._smooths()
         if isinstance(self.calibration_cv, str):  # "train"
             logits = strategy.tempered_logits(X)
-            return fit_output_map(logits, targets.proba_at_one, weight)
+            return fit_output_map(
+                logits, targets.proba_at_one, weight, smoothing=smoothing
+            )
         rows = np.flatnonzero(real)
         strata = np.argmax(targets.proba[rows], axis=1)
-        cv = check_cv(self.calibration_cv, strata, classifier=True)
+        cv = _calibration_splitter(self.calibration_cv, strata)
         n_splits = cv.get_n_splits(np.zeros((len(rows), 1)), strata)
         if len(rows) < 2 * n_splits:
             warnings.warn(
@@ -789,13 +805,23 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
                 stacklevel=4,
             )
             return fit_output_map(
-                strategy.tempered_logits(X), targets.proba_at_one, weight
+                strategy.tempered_logits(X),
+                targets.proba_at_one,
+                weight,
+                smoothing=smoothing,
             )
+        splits = list(cv.split(np.zeros((len(rows), 1)), strata))
+        fold = np.full(len(rows), -1)
+        for k, (_, test) in enumerate(splits):
+            fold[test] = k
+        generated = np.flatnonzero(~real)
+        generated_fold = fold[
+            nearest_rows(safe_indexing(X, generated), safe_indexing(X, rows))
+        ]
         logits = np.zeros((len(rows), targets.n_classes))
-        held_out = np.zeros(len(rows), dtype=bool)
-        for train, test in cv.split(np.zeros((len(rows), 1)), strata):
+        for k, (train, test) in enumerate(splits):
             fold_strategy, fold_student = clone(unfitted[0]), clone(unfitted[1])
-            fit_rows = rows[train]
+            fit_rows = np.sort(np.r_[rows[train], generated[generated_fold != k]])
             fold_strategy.fit(
                 fold_student,
                 safe_indexing(X, fit_rows),
@@ -804,12 +830,13 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
                 **slice_fit_params(X, routed.student.fit, fit_rows),
             )
             logits[test] = fold_strategy.tempered_logits(safe_indexing(X, rows[test]))
-            held_out[test] = True
+        held_out = fold >= 0
         rows, logits = rows[held_out], logits[held_out]
         return fit_output_map(
             logits,
             targets.proba_at_one[rows],
             None if weight is None else weight[rows],
+            smoothing=smoothing,
         )
 
     def _add_transfer_rows(self, teacher, X, y, labeled, y_index, logits, sample_weight):
@@ -1017,6 +1044,17 @@ def _rows_in_loss(X, targets, sample_weight, real):
         return X, targets, weight, real
     rows = np.flatnonzero(keep)
     return safe_indexing(X, rows), targets.take(rows), weight[rows], real[rows]
+
+
+def _calibration_splitter(cv, strata):
+    """``check_cv`` of ``calibration_cv``; an int stratifies on the most likely target
+    class when each of those has rows for every fold, else splits in plain folds."""
+    if isinstance(cv, Integral):
+        counts = np.bincount(strata)
+        if counts[counts > 0].min() >= cv:
+            return StratifiedKFold(cv)
+        return KFold(cv)
+    return check_cv(cv, strata, classifier=True)
 
 
 def _warn_if_one_hot(targets):

@@ -11,7 +11,13 @@ from scipy import sparse
 
 from ._compat import safe_indexing
 
-__all__ = ["concat_rows", "labeled_mask", "resolve_student_features", "student_view"]
+__all__ = [
+    "concat_rows",
+    "labeled_mask",
+    "nearest_rows",
+    "resolve_student_features",
+    "student_view",
+]
 
 
 def labeled_mask(y, marker, classes=None):
@@ -111,3 +117,38 @@ def concat_rows(X, X_new):
     if sparse.issparse(X):
         return sparse.vstack([X, sparse.csr_matrix(X_new)], format=X.format)
     return np.concatenate([np.asarray(X), np.asarray(X_new, dtype=np.asarray(X).dtype)])
+
+
+def nearest_rows(X_from, X_to):
+    """Index in ``X_to`` of the nearest row to each row of ``X_from``.
+
+    Euclidean distance on the numeric columns, each scaled by its spread in
+    ``X_to`` (missing values filled with the column's mean). Used to tell which
+    real row a generated transfer row is a near copy of.
+    """
+    if _num_rows(X_from) == 0:
+        return np.zeros(0, dtype=np.intp)
+    from sklearn.neighbors import NearestNeighbors
+
+    to, frm = _numeric(X_to), _numeric(X_from)
+    mean = np.nanmean(to, axis=0) if to.size else np.zeros(to.shape[1])
+    scale = np.nanstd(to, axis=0) if to.size else np.ones(to.shape[1])
+    scale[~(scale > 0)] = 1.0
+    to = np.where(np.isnan(to), mean, to) / scale
+    frm = np.where(np.isnan(frm), mean, frm) / scale
+    if to.shape[1] == 0:
+        return np.zeros(len(frm), dtype=np.intp)
+    index = NearestNeighbors(n_neighbors=1).fit(to)
+    return index.kneighbors(frm, return_distance=False)[:, 0]
+
+
+def _numeric(X):
+    if hasattr(X, "iloc"):
+        X = X.select_dtypes("number")
+    if sparse.issparse(X):
+        X = X.toarray()
+    return np.asarray(X, dtype=np.float64)
+
+
+def _num_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)

@@ -17,6 +17,7 @@ __all__ = [
     "fit_output_map",
     "log_clip",
     "one_hot",
+    "smooth_log_proba",
     "softmax",
     "soften",
 ]
@@ -134,8 +135,22 @@ def log_blend(log_soft, y_index, alpha):
     return out
 
 
-def fit_output_map(logits, proba, sample_weight=None):
-    """The map ``softmax(scale * logits + bias)`` that best gives temperature-1 targets.
+def smooth_log_proba(logits, smoothing):
+    """``log((1 - smoothing) * softmax(logits) + smoothing / n_classes)``.
+
+    Mixing a share of the uniform distribution into a student's probabilities
+    bounds the cost of its confident mistakes (a pure tree leaf says 0 for the
+    classes it has not seen) without changing the order of any column.
+    """
+    z = np.asarray(logits, dtype=np.float64)
+    if smoothing == 0:
+        return z
+    n_classes = z.shape[1]
+    return np.log((1.0 - smoothing) * softmax(z) + smoothing / n_classes)
+
+
+def fit_output_map(logits, proba, sample_weight=None, *, smoothing=False):
+    """The map ``softmax(scale * g + bias)`` that best gives temperature-1 targets.
 
     A student fitted on targets softened at temperature ``T`` outputs logits ``g``
     at that temperature. Hinton et al. use it at ``T = 1`` through
@@ -147,15 +162,22 @@ def fit_output_map(logits, proba, sample_weight=None):
     cross-entropy between ``proba``, the targets at temperature 1, and
     ``softmax(scale * g + bias)``: vector scaling (Guo et al., 2017) fitted on the
     student's outputs (out of fold, see ``DistilledClassifier(calibration_cv=...)``).
+    With ``smoothing=True`` (students that output probabilities, which can be 0),
+    ``g`` is first :func:`smooth_log_proba` of the logits with a fitted share in
+    [0, 0.5].
 
     Parameters
     ----------
     logits : ndarray of shape (n_samples, n_classes)
-        The student's logits at the temperature of its targets.
+        The student's logits (or log-probabilities) at the temperature of its
+        targets.
     proba : ndarray of shape (n_samples, n_classes)
         The targets at temperature 1 (rows are probability distributions).
     sample_weight : ndarray of shape (n_samples,), default=None
         Row weights.
+    smoothing : bool, default=False
+        Also fit the share of the uniform distribution mixed into the student's
+        probabilities.
 
     Returns
     -------
@@ -163,6 +185,8 @@ def fit_output_map(logits, proba, sample_weight=None):
         In ``[1e-3, 1e3]``.
     bias : ndarray of shape (n_classes,)
         Added to the scaled logits; ``bias[0] == 0``.
+    smoothing : float
+        The share of the uniform distribution, 0.0 unless ``smoothing=True``.
 
     Examples
     --------
@@ -170,43 +194,60 @@ def fit_output_map(logits, proba, sample_weight=None):
     >>> from skdistill.strategies import fit_output_map
     >>> from skdistill._targets import softmax
     >>> logits = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0], [1.0, 1.0, 0.0]])
-    >>> scale, bias = fit_output_map(logits, softmax(3.0 * logits + [0.0, 0.5, -1.0]))
-    >>> round(scale, 3), bias.round(3).tolist()
-    (3.0, [0.0, 0.5, -1.0])
+    >>> target = softmax(3.0 * logits + [0.0, 0.5, -1.0])
+    >>> scale, bias, smoothing = fit_output_map(logits, target)
+    >>> round(scale, 3), bias.round(3).tolist(), smoothing
+    (3.0, [0.0, 0.5, -1.0], 0.0)
     """
     from scipy.optimize import minimize
 
-    g = np.asarray(logits, dtype=np.float64)
-    g = g - g.max(axis=1, keepdims=True)
-    n_classes = g.shape[1]
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(axis=1, keepdims=True)
+    n_classes = z.shape[1]
+    proba_z = softmax(z)
     target = np.asarray(proba, dtype=np.float64)
-    weight = np.ones(len(g)) if sample_weight is None else np.asarray(sample_weight, float)
+    weight = np.ones(len(z)) if sample_weight is None else np.asarray(sample_weight, float)
     weight = weight / weight.sum()
     bound = np.log(_MAX_OUTPUT_SCALE)
 
     def loss_and_grad(params):
-        scale = np.exp(params[0])
-        z = scale * g
-        z[:, 1:] += params[1:]
-        log_p = log_softmax(z)
+        scale, eps = np.exp(params[0]), params[-1] if smoothing else 0.0
+        bias = params[1:n_classes]
+        if eps:
+            mixed = (1.0 - eps) * proba_z + eps / n_classes
+            g = np.log(mixed)
+        else:
+            g = z
+        out = scale * g
+        out[:, 1:] += bias
+        log_p = log_softmax(out)
         loss = -np.sum(weight * (target * log_p).sum(axis=1))
         residual = weight[:, None] * (np.exp(log_p) - target)
         grad = np.empty_like(params)
         grad[0] = scale * np.sum(residual * g)
-        grad[1:] = residual[:, 1:].sum(axis=0)
+        grad[1:n_classes] = residual[:, 1:].sum(axis=0)
+        if smoothing:
+            d_g = (1.0 / n_classes - proba_z) / (
+                mixed if eps else np.maximum(proba_z, PROBA_FLOOR)
+            )
+            grad[-1] = scale * np.sum(residual * d_g)
         return loss, grad
 
+    start = np.zeros(n_classes + (1 if smoothing else 0))
     bounds = [(-bound, bound)] + [(None, None)] * (n_classes - 1)
+    if smoothing:
+        bounds.append((0.0, 0.5))
     result = minimize(
         loss_and_grad,
-        np.zeros(n_classes),
+        start,
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
         options={"ftol": 1e-14, "gtol": 1e-10, "maxiter": 1000},
     )
-    bias = np.concatenate([[0.0], result.x[1:]])
-    return float(np.exp(result.x[0])), bias
+    bias = np.concatenate([[0.0], result.x[1:n_classes]])
+    eps = float(result.x[-1]) if smoothing else 0.0
+    return float(np.exp(result.x[0])), bias, eps
 
 
 @dataclass(frozen=True, eq=False)

@@ -175,8 +175,8 @@ def test_calibration_cv_train_needs_no_extra_fits(cancer):
     clone(model).set_params(calibration_cv=4).fit(X, y)
     assert len(fits) == 1 + 4
     fits.clear()
-    clone(model).set_params(temperature=1.0, calibration_cv=4).fit(X, y)
-    assert len(fits) == 1  # at temperature 1 there is nothing to map back
+    clone(model).set_params(alpha=0.0, calibration_cv=4).fit(X, y)
+    assert len(fits) == 1  # the hard-label student has no teacher targets to map
 
 
 def test_calibration_cv_with_too_few_rows_warns_and_fits_on_the_training_rows():
@@ -184,8 +184,8 @@ def test_calibration_cv_with_too_few_rows_warns_and_fits_on_the_training_rows():
 
     X, y = load_breast_cancer(return_X_y=True)
     teacher = LogisticRegression(max_iter=5000).fit(X, y)
-    with pytest.warns(DistillationWarning, match="calibration_cv=3 needs at least 6"):
-        DistilledClassifier(teacher, temperature=3.0).fit(X[:5], y[:5])
+    with pytest.warns(DistillationWarning, match="calibration_cv=5 needs at least 10"):
+        DistilledClassifier(teacher, temperature=3.0).fit(X[:9], y[:9])
 
 
 # -- item 4: temperatures ----------------------------------------------------------

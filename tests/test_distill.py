@@ -114,9 +114,10 @@ def test_binary_margin_becomes_two_logits(cancer):
     X, y = cancer
     teacher = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
     model = DistilledClassifier(
-        teacher, DecisionTreeRegressor(), alpha=1.0, random_state=0
+        teacher, DecisionTreeRegressor(), alpha=1.0, calibration_cv="train", random_state=0
     ).fit(X, y)
-    # an unbounded regression tree reproduces its training targets exactly
+    # an unbounded regression tree reproduces its training targets exactly (so the
+    # map fitted on its training outputs is the identity)
     np.testing.assert_allclose(
         model.predict_proba(X), teacher.predict_proba(X), rtol=1e-6, atol=1e-9
     )
@@ -224,7 +225,10 @@ def test_sparse_input(iris):
     teacher = LogisticRegression(max_iter=5000).fit(Xs, y)
     model = DistilledClassifier(teacher, random_state=0).fit(Xs, y)
     dense = DistilledClassifier(teacher, random_state=0).fit(X, y)
-    np.testing.assert_allclose(model.predict_proba(Xs), dense.predict_proba(X))
+    # the teacher's sparse and dense logits differ in the last bits, which can move
+    # a split of a fold's student: the fitted maps agree to about 1e-3
+    np.testing.assert_allclose(model.predict_proba(Xs), dense.predict_proba(X), atol=0.02)
+    np.testing.assert_array_equal(model.predict(Xs), dense.predict(X))
 
 
 def test_sample_weight_multiplies_targets(iris):
@@ -233,9 +237,10 @@ def test_sample_weight_multiplies_targets(iris):
     teacher = LogisticRegression(max_iter=5000).fit(X, y)
     weight = np.random.RandomState(0).randint(1, 4, size=len(y))
     student = make_pipeline(LogisticRegression(max_iter=5000))
-    weighted = DistilledClassifier(teacher, student, fit_teacher=False)
+    # (out-of-fold maps differ: repeated rows fall on both sides of a fold)
+    weighted = DistilledClassifier(teacher, student, fit_teacher=False, calibration_cv="train")
     weighted.fit(X, y, sample_weight=weight)
-    repeated = DistilledClassifier(teacher, student, fit_teacher=False)
+    repeated = clone(weighted)
     repeated.fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
     np.testing.assert_allclose(
         weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-3, atol=1e-4
@@ -339,7 +344,7 @@ def test_fit_output_map_recovers_a_known_map():
     logits = rng.normal(size=(300, 4))
     for scale in (0.3, 1.0, 4.0, 25.0):
         bias = np.array([0.0, 1.0, -2.0, 0.3])
-        fitted_scale, fitted_bias = fit_output_map(logits, softmax(scale * logits + bias))
+        fitted_scale, fitted_bias, _ = fit_output_map(logits, softmax(scale * logits + bias))
         assert fitted_scale == pytest.approx(scale, rel=1e-3)
         np.testing.assert_allclose(fitted_bias, bias, atol=1e-3)
     # weights: rows of weight 0 do not count
@@ -369,7 +374,7 @@ def test_logistic_student_carries_the_temperature_map_in_its_coefficients(n_clas
     from skdistill.strategies import _expand
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_expand, "_carry_map", lambda student, scale, bias: False)
+        patch.setattr(_expand, "_carry_map", lambda student, scale, bias, smoothing: False)
         unfolded.fit(X, y)
     assert unfolded.strategy_.scale_ > 1.0
     assert unfolded.strategy_.scale_ == model.strategy_.output_scale_
@@ -384,7 +389,7 @@ def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
     from sklearn.datasets import load_iris
     from sklearn.pipeline import Pipeline
 
-    from skdistill._targets import log_clip, softmax
+    from skdistill._targets import log_clip, smooth_log_proba, softmax
 
     X, y = load_iris(return_X_y=True)
     teacher = LogisticRegression(max_iter=1000).fit(X, y)
@@ -403,13 +408,14 @@ def test_tree_student_carries_the_temperature_map_in_its_leaves(alpha):
     from skdistill.strategies import _expand
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_expand, "_carry_map", lambda student, scale, bias: False)
+        patch.setattr(_expand, "_carry_map", lambda student, scale, bias, smoothing: False)
         piped = clone(piped).fit(X, y)
-    scale, bias = piped.strategy_.scale_, piped.strategy_.bias_
-    assert scale > 1.0
+    strategy = piped.strategy_
+    assert strategy.scale_ > 1.0
     raw = piped.student_.predict_proba(X)
+    logits = smooth_log_proba(log_clip(raw), strategy.smoothing_)
     np.testing.assert_allclose(
-        tree.predict_proba(X), softmax(scale * log_clip(raw) + bias), rtol=1e-6
+        tree.predict_proba(X), softmax(strategy.scale_ * logits + strategy.bias_), rtol=1e-6
     )
     np.testing.assert_array_equal(tree.predict(X), piped.predict(X))
 

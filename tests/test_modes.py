@@ -66,6 +66,7 @@ def test_unlabeled_rows_get_the_teacher_targets_alone(data, teacher):
         strategy="expand",
         alpha=0.5,
         unlabeled_label=UNLABELED,
+        calibration_cv="train",  # an exact student: the map is the identity
         random_state=0,
     ).fit(X, y_semi)
     assert model.n_unlabeled_ == 100
@@ -251,8 +252,10 @@ def test_transfer_weight_balanced_gives_the_real_rows_half_the_weight(data, teac
     X, y = data
 
     class Recorder(DecisionTreeClassifier):
+        totals = []
+
         def fit(self, X, y, sample_weight=None):
-            Recorder.total = (len(X), float(np.sum(sample_weight)))
+            Recorder.totals.append(float(np.sum(sample_weight)))
             return super().fit(X, y, sample_weight=sample_weight)
 
     kwargs = dict(student=Recorder(), transfer_set="gaussian", alpha=1.0, random_state=0)
@@ -260,8 +263,8 @@ def test_transfer_weight_balanced_gives_the_real_rows_half_the_weight(data, teac
         teacher, transfer_size=900, transfer_weight="balanced", **kwargs
     ).fit(X, y)
     # Expanded rows carry the row weight times the target: real 300, generated
-    # 900 x 300 / 900 = 300.
-    assert Recorder.total[1] == pytest.approx(600.0)
+    # 900 x 300 / 900 = 300 (the first fit is the student's; then the folds').
+    assert Recorder.totals[0] == pytest.approx(600.0)
 
 
 def test_transfer_size_zero_is_the_plain_distiller_and_can_be_searched(data, teacher):
@@ -591,8 +594,10 @@ def test_student_features_errors(data, teacher, features, message):
 def test_teacher_cv_gives_out_of_fold_targets(data):
     X, y = data
     forest = RandomForestClassifier(n_estimators=30, random_state=0)
-    in_sample = DistilledClassifier(forest, alpha=1.0, random_state=0).fit(X, y)
-    cross = DistilledClassifier(forest, alpha=1.0, teacher_cv=3, random_state=0)
+    # (the map to temperature 1 fitted on the training rows follows the targets)
+    kwargs = dict(alpha=1.0, calibration_cv="train", random_state=0)
+    in_sample = DistilledClassifier(forest, **kwargs).fit(X, y)
+    cross = DistilledClassifier(forest, teacher_cv=3, **kwargs)
     cross.fit(X, y)
     # A forest is nearly certain on its own training rows, less so out of fold.
     top_in = in_sample.predict_proba(X).max(axis=1).mean()

@@ -352,6 +352,7 @@ def _describe(model):
             "classes": np.asarray(model.classes_).tolist(),
             "scale": float(getattr(strategy, "scale_", 1.0)),
             "bias": _bias_of(strategy, len(model.classes_)),
+            "smoothing": float(getattr(strategy, "smoothing_", 0.0)),
             "strategy": strategy.name,
         }
         if isinstance(strategy, ExpandStrategy):
@@ -376,6 +377,7 @@ def _describe(model):
             "classes": np.asarray(model.classes_).tolist(),
             "scale": 1.0,
             "bias": [0.0] * len(model.classes_),
+            "smoothing": 0.0,
             "strategy": None,
             "head": "proba",
             "columns": list(range(len(model.classes_))),
@@ -581,7 +583,10 @@ class CompiledStudent:
             self._scale = float(meta["scale"])
             n_classes = len(self.classes_)
             self._bias = np.asarray(meta.get("bias", [0.0] * n_classes), dtype=np.float64)
-            self._mapped = self._scale != 1.0 or bool(self._bias.any())
+            self._smoothing = float(meta.get("smoothing", 0.0))
+            self._mapped = (
+                self._scale != 1.0 or self._smoothing != 0.0 or bool(self._bias.any())
+            )
             columns = np.asarray(meta.get("columns", range(n_classes)), dtype=np.intp)
             identity = len(columns) == n_classes and np.array_equal(
                 columns, np.arange(n_classes)
@@ -679,6 +684,7 @@ class CompiledStudent:
             proba = self._to_columns(out)
             if not self._mapped:
                 return proba
+            proba = (1.0 - self._smoothing) * proba + self._smoothing / len(self.classes_)
             return _softmax(scale * _log_clip(proba) + self._bias)
         if head == "margin":
             margins = self._raw(X, margin=True)
@@ -724,8 +730,12 @@ class CompiledStudent:
             return _softmax_row(out)
         if not self._mapped:
             return out
+        keep, share = 1.0 - self._smoothing, self._smoothing / n_classes
         return _softmax_row(
-            [scale * _log_clip_row(v) + b for v, b in zip(out, bias, strict=True)]
+            [
+                scale * _log_clip_row(keep * v + share) + b
+                for v, b in zip(out, bias, strict=True)
+            ]
         )
 
     def _to_columns(self, out):

@@ -297,6 +297,7 @@ def _distilled_classifier(model, X, opset):
             return graph
         proba = graph.to_columns(graph.student("probabilities"), strategy.columns_, model)
         if strategy._maps_output():
+            proba = graph.smoothed(proba, strategy.smoothing_, len(model.classes_))
             logits = graph.scaled_log(proba, strategy.scale_, PROBA_FLOOR)
             proba = graph.softmax(graph.add_bias(logits, strategy.bias_))
     elif isinstance(strategy, RegressStrategy):
@@ -547,6 +548,14 @@ class _Graph:
 
     def softmax(self, logits):
         return self.node("Softmax", [logits], axis=-1)
+
+    def smoothed(self, proba, smoothing, n_classes):
+        """``(1 - smoothing) * proba + smoothing / n_classes``; no node for 0."""
+        if smoothing == 0:
+            return proba
+        keep = self.const(np.array(1.0 - smoothing, np.float32))
+        share = self.const(np.array(smoothing / n_classes, np.float32))
+        return self.node("Add", [self.node("Mul", [proba, keep]), share])
 
     def add_bias(self, logits, bias):
         """``logits + bias`` (one bias per class column); no node for zeros."""

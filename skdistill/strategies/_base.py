@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import has_fit_parameter
 
 from .._compat import routing_enabled
-from .._targets import softmax
+from .._targets import smooth_log_proba, softmax
 from .._validation import name_of
 
 __all__ = ["BaseStrategy", "fit_weighted"]
@@ -42,8 +42,12 @@ class BaseStrategy(BaseEstimator):
         student back to temperature 1 (1.0 until :meth:`set_output_map`).
     output_bias_ : ndarray of shape (n_classes,)
         The bias ``b`` of that map (zeros until :meth:`set_output_map`).
-    scale_, bias_ : float, ndarray of shape (n_classes,)
-        The map applied at predict time: the identity (1.0, zeros) when the
+    output_smoothing_ : float
+        The share of the uniform distribution mixed into the student's
+        probabilities before the map (0.0 but for students whose probabilities can
+        be 0).
+    scale_, bias_, smoothing_ : float, ndarray of shape (n_classes,), float
+        The map applied at predict time: the identity (1.0, zeros, 0.0) when the
         student carries it itself (a tree in its leaves, a logistic regression in
         its coefficients, a LightGBM or XGBoost booster in its leaves), so that the
         fitted ``student_`` alone predicts the distiller's probabilities.
@@ -72,12 +76,15 @@ class BaseStrategy(BaseEstimator):
         """
         raise NotImplementedError
 
-    def set_output_map(self, scale, bias=None):
-        """Map the student back to temperature 1: ``softmax(scale * logits + bias)``.
+    def set_output_map(self, scale, bias=None, smoothing=0.0):
+        """Map the student back to temperature 1: ``softmax(scale * g + bias)``.
 
-        Called once, after ``fit``. Where the map is exact inside the student, the
-        student carries it (see :meth:`_carry_output_map`), and ``scale_`` and
-        ``bias_`` are then the identity.
+        ``g`` is the student's tempered logits, or with ``smoothing > 0`` the log of
+        its probabilities mixed with that share of the uniform distribution
+        (:func:`~skdistill._targets.smooth_log_proba`). Called once, after ``fit``.
+        Where the map is exact inside the student, the student carries it (see
+        :meth:`_carry_output_map`), and ``scale_``, ``bias_`` and ``smoothing_``
+        are then the identity.
 
         Parameters
         ----------
@@ -86,36 +93,47 @@ class BaseStrategy(BaseEstimator):
         bias : ndarray of shape (n_classes,), default=None
             Added to the scaled logits (columns in the order of ``classes_``);
             None means zeros.
+        smoothing : float, default=0.0
+            Share of the uniform distribution mixed into the probabilities first.
 
         Returns
         -------
         self : object
             The strategy.
         """
-        scale = float(scale)
+        scale, smoothing = float(scale), float(smoothing)
         bias = np.zeros(len(self.classes_)) if bias is None else np.asarray(bias, float)
         self.output_scale_, self.output_bias_ = scale, bias
-        identity = scale == 1.0 and not bias.any()
-        if identity or self._carry_output_map(scale, bias):
-            self.scale_, self.bias_ = 1.0, np.zeros_like(bias)
+        self.output_smoothing_ = smoothing
+        identity = scale == 1.0 and not bias.any() and smoothing == 0.0
+        if identity or self._carry_output_map(scale, bias, smoothing):
+            self.scale_, self.bias_, self.smoothing_ = 1.0, np.zeros_like(bias), 0.0
         else:
-            self.scale_, self.bias_ = scale, bias
+            self.scale_, self.bias_, self.smoothing_ = scale, bias, smoothing
         return self
 
-    def _carry_output_map(self, scale, bias):
+    def _smooths(self):
+        """Whether the map may mix a uniform share into the student's probabilities
+        (students whose probabilities can be 0, such as trees)."""
+        return False
+
+    def _carry_output_map(self, scale, bias, smoothing):
         """Write the map into the student where exact; return whether it was."""
         return False
 
     def _maps_output(self):
         """Whether a map is applied at predict time (not carried by the student)."""
-        return self.scale_ != 1.0 or bool(self.bias_.any())
+        return self.scale_ != 1.0 or self.smoothing_ != 0.0 or bool(self.bias_.any())
+
+    def _apply_map(self, logits):
+        """Student logits at temperature 1 from its tempered ``logits``."""
+        if not self._maps_output():
+            return logits
+        return self.scale_ * smooth_log_proba(logits, self.smoothing_) + self.bias_
 
     def decision_function(self, X):
         """Student logits at temperature 1, shape (n_samples, n_classes)."""
-        logits = self.tempered_logits(X)
-        if not self._maps_output():
-            return logits
-        return self.scale_ * logits + self.bias_
+        return self._apply_map(self.tempered_logits(X))
 
     def predict_proba(self, X):
         """Student probabilities over ``classes_``, shape (n_samples, n_classes)."""
@@ -132,6 +150,7 @@ class BaseStrategy(BaseEstimator):
         self.output_scale_ = self.scale_ = 1.0
         self.output_bias_ = np.zeros(len(self.classes_))
         self.bias_ = np.zeros(len(self.classes_))
+        self.output_smoothing_ = self.smoothing_ = 0.0
         return self
 
 

@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from .._compat import Interval, safe_indexing, safe_tags
-from .._targets import log_clip, softmax
+from .._targets import log_clip, smooth_log_proba, softmax
 from .._validation import name_of
 from ._base import BaseStrategy, fit_weighted
 
@@ -60,9 +60,9 @@ class ExpandStrategy(BaseStrategy):
     Each row appears once per class with non-zero target, labelled with that class and
     weighted by its target probability (times the row's ``sample_weight``). The
     student learns the target distribution; at predict time its probabilities are
-    mapped back to temperature 1 by ``softmax(s * log p + b)``, with ``s`` and ``b``
-    fitted by the distiller on the student's out-of-fold outputs (see
-    :func:`~skdistill.strategies.fit_output_map`). A scikit-learn decision tree gets
+    mapped back to temperature 1 by ``softmax(s * log((1 - e) p + e / K) + b)``,
+    with ``s``, ``b`` and ``e`` fitted by the distiller on the student's out-of-fold
+    outputs (see :func:`~skdistill.strategies.fit_output_map`). A scikit-learn decision tree gets
     the map written into its leaves instead, and a logistic regression into its
     coefficients (either alone or last in a Pipeline) (``scale_`` is then 1 and ``bias_`` 0): the
     fitted ``student_`` alone predicts the probabilities at temperature 1, with no
@@ -84,10 +84,12 @@ class ExpandStrategy(BaseStrategy):
         The teacher's classes.
     temperature_ : float
         The temperature of the targets.
-    output_scale_, output_bias_ : float, ndarray of shape (n_classes,)
-        The map ``softmax(s * log p + b)`` back to temperature 1.
-    scale_, bias_ : float, ndarray of shape (n_classes,)
-        The part of it applied at predict time (1.0 and zeros when the student
+    output_scale_, output_bias_, output_smoothing_ : float, ndarray, float
+        The map ``softmax(s * log((1 - e) p + e / K) + b)`` back to temperature 1:
+        the share ``e`` of the uniform distribution bounds the cost of the
+        student's confident mistakes (0 for a logistic regression).
+    scale_, bias_, smoothing_ : float, ndarray, float
+        The part of it applied at predict time (the identity when the student
         carries it).
     n_expanded_ : int
         Number of rows the student was fitted on.
@@ -159,14 +161,18 @@ class ExpandStrategy(BaseStrategy):
     def tempered_logits(self, X):
         return log_clip(self._student_proba(X))
 
-    def _carry_output_map(self, scale, bias):
-        return self._identity and _carry_map(self.student_, scale, bias)
+    def _smooths(self):
+        final = _final_step(self.student_)
+        return not (self._identity and _is_softmax_regression(final))
+
+    def _carry_output_map(self, scale, bias, smoothing):
+        return self._identity and _carry_map(self.student_, scale, bias, smoothing)
 
     def predict_proba(self, X):
         proba = self._student_proba(X)
         if not self._maps_output():
             return proba
-        return softmax(self.scale_ * log_clip(proba) + self.bias_)
+        return softmax(self._apply_map(log_clip(proba)))
 
     def decision_function(self, X):
         return log_clip(self.predict_proba(X))
@@ -177,19 +183,20 @@ class ExpandStrategy(BaseStrategy):
         return self.student_.predict(X)
 
 
-def _carry_map(student, scale, bias):
+def _carry_map(student, scale, bias, smoothing):
     """Write the map to temperature 1 into the student, where it is exact; say if so.
 
-    A (final) single tree gets it in its leaves; a (final) logistic regression in its
-    coefficients, since ``softmax(s * log softmax(z) + b) = softmax(s * z + b)``. The
-    fitted ``student_`` then predicts the distiller's probabilities by itself (no
-    mapping step when it serves, or once exported).
+    A (final) single tree gets it in its leaves; a (final) logistic regression in
+    its coefficients, since ``softmax(s * log softmax(z) + b) = softmax(s * z + b)``
+    (without smoothing, which its probabilities never need). The fitted
+    ``student_`` then predicts the distiller's probabilities by itself (no mapping
+    step when it serves, or once exported).
     """
-    final = student.steps[-1][1] if isinstance(student, Pipeline) else student
+    final = _final_step(student)
     if _is_single_tree(final):
-        _map_leaves(final.tree_, scale, bias)
+        _map_leaves(final.tree_, scale, bias, smoothing)
         return True
-    if _is_softmax_regression(final):
+    if smoothing == 0 and _is_softmax_regression(final):
         final.coef_ = final.coef_ * scale
         if final.intercept_.shape[0] == 1:  # binary: the log-odds of class 1
             final.intercept_ = final.intercept_ * scale + (bias[1] - bias[0])
@@ -197,6 +204,10 @@ def _carry_map(student, scale, bias):
             final.intercept_ = final.intercept_ * scale + bias
         return True
     return False
+
+
+def _final_step(student):
+    return student.steps[-1][1] if isinstance(student, Pipeline) else student
 
 
 def _is_softmax_regression(model):
@@ -214,15 +225,16 @@ def _is_single_tree(student):
     return tree is not None and type(student).__module__.startswith("sklearn.tree")
 
 
-def _map_leaves(tree, scale, bias):
-    """Write ``softmax(scale * log p + bias)`` into the tree's class distributions.
+def _map_leaves(tree, scale, bias, smoothing):
+    """Write ``softmax(scale * log((1 - e) p + e / K) + bias)`` into the leaves.
 
     The tree then predicts the probabilities at temperature 1 itself: the fitted
     student serves alone (or exported) with no mapping step.
     """
     value = tree.value  # a view on the tree's own buffer: writes go to the model
     proba = value[:, 0, :] / np.maximum(value[:, 0, :].sum(axis=1, keepdims=True), 1e-300)
-    value[:, 0, :] = softmax(scale * log_clip(proba) + bias)
+    logits = smooth_log_proba(log_clip(proba), smoothing)
+    value[:, 0, :] = softmax(scale * logits + bias)
 
 
 def _n_rows(X):

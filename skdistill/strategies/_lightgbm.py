@@ -372,7 +372,7 @@ class _NativeBoostingStrategy(BaseStrategy):
         order; binary: one log-odds), in its leaves and initial score."""
         raise NotImplementedError
 
-    def _carry_output_map(self, scale, bias):
+    def _carry_output_map(self, scale, bias, smoothing):
         student_bias = np.asarray(bias)[self.columns_]
         if len(student_bias) == 2:
             student_bias = np.array([student_bias[1] - student_bias[0]])

@@ -354,8 +354,8 @@ class SkorchStrategy(BaseStrategy):
                 _warn_if_probabilities(self._raw_output(_head(X, _N_CHECK)))
         return self
 
-    def set_output_map(self, scale, bias=None):
-        super().set_output_map(scale, bias)
+    def set_output_map(self, scale, bias=None, smoothing=0.0):
+        super().set_output_map(scale, bias, smoothing)
         net = self.student_
         if self._maps_output() and net.predict_nonlinearity in (_softmax, "auto"):
             # the net's own predict_proba follows (its module is not changed)
@@ -377,8 +377,15 @@ class SkorchStrategy(BaseStrategy):
         return out
 
     def _raw_output(self, X):
-        """The module's first output, as float64 numpy (eval mode, no gradients)."""
-        out = self.student_.forward(X, training=False)
+        """The module's first output, as float64 numpy (eval mode, no gradients).
+
+        torch's global random state is left as it was (skorch's DataLoader draws a
+        seed from it even when predicting).
+        """
+        import torch
+
+        with torch.random.fork_rng(devices=[]):
+            out = self.student_.forward(X, training=False)
         if isinstance(out, tuple | list):
             out = out[0]
         return out.detach().cpu().numpy().astype(np.float64)
