@@ -123,18 +123,34 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         fingerprint, computed once here, spares each worker hashing its copy of the
         teacher (as long as predicting, for a large ensemble).
         """
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # object.__getstate__ gives __dict__ itself
         teacher = self.__dict__.get("teacher")
         if self.__dict__.get("memory") is not None and _teacher_models(teacher) == [
             teacher
         ]:
             if is_fitted(teacher):
                 state["_teacher_fingerprint"] = teacher_fingerprint(teacher)
+        # A fitted teacher_ is teacher, and student_ is strategy_.student_: keep one
+        # reference each (skops writes every reference in full); __setstate__ restores.
+        aliases = {
+            "teacher_": state.get("teacher"),
+            "student_": getattr(state.get("strategy_"), "student_", None),
+        }
+        shared = [name for name, same in aliases.items() if state.get(name, self) is same]
+        for name in shared:
+            del state[name]
+        if shared:
+            state["_shared_attributes"] = shared
         return state
 
     def __setstate__(self, state):
         fingerprint = state.pop("_teacher_fingerprint", None)
+        shared = state.pop("_shared_attributes", ())
         super().__setstate__(state)
+        if "teacher_" in shared:
+            self.teacher_ = self.teacher
+        if "student_" in shared:
+            self.student_ = self.strategy_.student_
         if fingerprint is not None:
             remember_fingerprint(self.teacher, fingerprint)
 

@@ -9,6 +9,7 @@ import contextlib
 import importlib.util
 import io
 import json
+import operator
 import os
 import pickle
 import re
@@ -22,7 +23,8 @@ from skdistill._distill_command import _parse_student_spec
 from skdistill.cli import _parser, main
 
 #: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
-TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+#: The function of the ``negated.skops`` teacher, a type skops and skdistill do not trust.
+NEGATE = "_operator.neg"
 
 
 # -- skdistill demo ----------------------------------------------------------------------
@@ -286,8 +288,11 @@ def files(tmp_path_factory):
     """Teachers (skops, pickle, corrupt) and CSV files in one folder."""
     pd = pytest.importorskip("pandas")
     sio = pytest.importorskip("skops.io")
+    from sklearn.base import clone
     from sklearn.datasets import make_classification
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
 
     folder = tmp_path_factory.mktemp("distill-inputs")
     X, y = make_classification(
@@ -303,6 +308,10 @@ def files(tmp_path_factory):
         pickle.dump(forest, handle)
     boosted = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X_old, y_old)
     sio.dump(boosted, folder / "boosted.skops")
+    negated = make_pipeline(FunctionTransformer(operator.neg), clone(forest)).fit(
+        X_old, y_old
+    )
+    sio.dump(negated, folder / "negated.skops")
     (folder / "corrupt.skops").write_bytes(b"PK\x03\x04 a truncated zip archive")
     train = X[160:310].assign(label=y[160:310])
     train.to_csv(folder / "train.csv", index=False)
@@ -482,9 +491,10 @@ def test_distill_onnx(files, tmp_path, capsys):
     "teacher, extra, warning",
     [
         ("teacher.pkl", ["--trust-pickle"], "warning: loading the pickle file"),
-        ("boosted.skops", ["--trust", TREE_PREDICTOR], None),
+        ("negated.skops", ["--trust", NEGATE], None),
+        ("boosted.skops", [], None),  # HistGradientBoosting: checked, trusted by default
     ],
-    ids=["pickle-trusted", "skops-type-trusted"],
+    ids=["pickle-trusted", "skops-type-trusted", "hist-gradient-boosting"],
 )
 def test_distill_trusted_teachers(files, tmp_path, capsys, teacher, extra, warning):
     argv = _argv(files, tmp_path, "--quiet", *extra, teacher=teacher)
@@ -516,7 +526,7 @@ def test_distill_refuses_to_overwrite_without_force(files, tmp_path, capsys):
     [
         ({"teacher": "teacher.pkl"}, 2, r"pickle file.*--trust-pickle"),
         ({"teacher": "corrupt.skops"}, 1, r"could not load the teacher .*corrupt\.skops"),
-        ({"teacher": "boosted.skops"}, 1, r"not trusted.*--trust TYPE"),
+        ({"teacher": "negated.skops"}, 1, r"not trusted.*--trust TYPE"),
         ({"teacher": "missing.skops"}, 2, r"--teacher .*missing\.skops: no such file"),
         ({"extra": ["--target", "fraud"]}, 2, r"'fraud' is not a column .*f0, f1, f2, f3"),
         ({"student": "forest"}, 2, r"unknown student 'forest'.*tree, logreg, mlp"),

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.ensemble import (
-    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -206,21 +205,18 @@ def test_save_refuses_pickle_suffix_and_missing_folder(small_model, tmp_path):
         save(student, tmp_path / "missing" / "m.skops")
 
 
-def test_untrusted_type_is_refused_with_the_fix(tmp_path):
-    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+def test_untrusted_type_is_refused_with_the_fix(small_model, tmp_path):
+    from collections import Counter
 
-    X, y = _multiclass()
-    teacher = LogisticRegression(max_iter=1000).fit(X, y)
-    model = DistilledClassifier(
-        teacher, HistGradientBoostingRegressor(max_iter=5), random_state=0
-    ).fit(X, y)
-    path = save(model, tmp_path / "hgb.skops")
-    name = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
-    with pytest.raises(TypeError, match=rf"not trusted: \['{name}'\].*trusted=") as info:
+    student, X = small_model
+    path = save({"student": student, "counts": Counter(a=1)}, tmp_path / "m.skops")
+    name = "collections.Counter"
+    with pytest.raises(TypeError, match=rf"not trusted: \['{name}'\].*trusted="):
         load(path)
-    assert "bounds checking" in str(info.value)  # skops' reason is passed on
-    for trusted in ([name], [TreePredictor], name):
-        _assert_same_predictions(model, load(path, trusted=trusted), X)
+    for trusted in ([name], [Counter], name):
+        loaded = load(path, trusted=trusted)
+        assert loaded["counts"] == Counter(a=1)
+        np.testing.assert_array_equal(loaded["student"].predict(X), student.predict(X))
 
 
 @pytest.mark.parametrize("suffix", [".pkl", ".pickle", ".joblib", ".skops"])
@@ -378,3 +374,34 @@ def test_trusted_types_are_documented_names():
         "xgboost.core.Booster",
     } <= set(names)
     assert not any(name.startswith(("torch", "skorch")) for name in names)
+
+
+# -- the tree stored once (issue 11 note) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "drop_teacher", [True, False], ids=["student-only", "with-teacher"]
+)
+def test_issue11_tree_student_is_stored_once(tmp_path, drop_teacher):
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    teacher = RandomForestClassifier(n_estimators=3, max_depth=4, random_state=0).fit(X, y)
+    model = DistilledClassifier(
+        teacher, DecisionTreeClassifier(max_depth=6, random_state=0), random_state=0
+    ).fit(X, y)
+    assert model.student_ is model.strategy_.student_
+    attributes = dict(vars(model))
+    path = save(model, tmp_path / "model.skops", drop_teacher=drop_teacher)
+    assert vars(model) == attributes  # saving changes nothing
+    with zipfile.ZipFile(path) as archive:
+        schema = archive.read("schema.json").decode()
+    n_trees = 1 if drop_teacher else 1 + len(teacher.estimators_)
+    assert schema.count('"__class__": "Tree"') == n_trees
+    loaded = load(path)
+    assert loaded.student_ is loaded.strategy_.student_
+    assert loaded.teacher_ is loaded.teacher
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    unpickled = pickle.loads(pickle.dumps(model))
+    assert unpickled.student_ is unpickled.strategy_.student_
+    assert unpickled.teacher_ is unpickled.teacher

@@ -15,7 +15,6 @@ import warnings
 import zipfile
 from pathlib import Path
 
-import numpy as np
 from sklearn.exceptions import InconsistentVersionWarning
 
 from .._compat import extra_for, optional_import
@@ -23,6 +22,9 @@ from .._distill import DistilledClassifier, DistilledRegressor
 from .._io import write_atomic
 from .._validation import name_of
 from ..exceptions import DistillationWarning
+from ._integrity import Corrupt, Unsupported
+from ._native_checks import check_boosters, states_of
+from ._tree_checks import check_trees
 
 __all__ = ["load", "save", "trusted_types"]
 
@@ -41,6 +43,13 @@ _PICKLE_MAGIC = (b"\x80", b"x", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x5d\x00")
 _PICKLE_IN_STATE = ("torch", "skorch")
 
 _TREE = "sklearn.tree._tree.Tree"
+_TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+
+#: A fitted HistGradientBoosting model with categorical features keeps
+#: ``partial(check_array, ...)`` in its preprocessor; ``load`` trusts a
+#: ``functools.partial`` of that function only (see ``_check_partials``).
+_PARTIAL = "functools.partial"
+_CHECK_ARRAY = "sklearn.utils.validation.check_array"
 
 #: Types of the student frameworks that ``load`` trusts (see ``trusted_types``).
 _FRAMEWORK_TYPES = (
@@ -113,23 +122,50 @@ def trusted_types():
       dropped on save (``drop_teacher=True``). Trusting a class does not trust what
       it holds: skops checks every nested object (a sampler's function, say) on its
       own;
-    - ``sklearn.tree._tree.Tree``, the node storage of every scikit-learn tree and
-      forest. skops leaves it untrusted because scikit-learn indexes its node arrays
-      without bounds checks, so a crafted file could crash the process at predict
-      time; :func:`load` therefore checks every tree of the loaded object (children
-      in range and below their parent, features below the estimator's
-      ``n_features_in_``, node count within the arrays) and refuses the file if one
-      fails;
-    - the LightGBM and XGBoost scikit-learn wrappers and their boosters. A booster's
-      state is its model in the library's own text or binary format, parsed by the
-      library's loader (as ``lightgbm.Booster(model_file=...)`` or
-      ``xgboost.Booster.load_model`` would), never by pickle; plus
-      ``collections.OrderedDict``, a plain container LightGBM stores.
+    - scikit-learn's tree internals, which skops leaves untrusted because
+      scikit-learn's Cython predictors index their node arrays without bounds
+      checks: ``sklearn.tree._tree.Tree`` (every tree and forest) and the
+      HistGradientBoosting ``TreePredictor``, with the ``functools.partial`` of
+      ``sklearn.utils.validation.check_array`` that a model with categorical
+      features keeps (a ``partial`` of any other function stays untrusted). After
+      skops builds the model and before anything predicts, :func:`load` checks
+      every one: node count within the arrays, every child in range and each node
+      reached once from the root, split features below the estimator's
+      ``n_features_in_``, forest members seeing no more features than their
+      forest; for HistGradientBoosting, categorical splits only on features its
+      bin mapper treats as categorical, bitset indices in range, known categories
+      in [0, 255], and a preprocessor that outputs each feature once;
+    - the LightGBM and XGBoost scikit-learn wrappers and their boosters (plus
+      ``collections.OrderedDict``, a plain container LightGBM stores). A booster's
+      state is its model in the library's own text (LightGBM) or UBJSON (XGBoost)
+      format, which the library's native parser reads as soon as skops builds the
+      booster and trusts blindly. :func:`load` therefore parses each stored model in
+      Python first, before skops builds anything, and accepts only the layout the
+      library writes with every index in range: for LightGBM the header
+      (``num_class``, ``num_tree_per_iteration``, ``max_feature_idx``, feature
+      names and infos, the objective and its number of classes), ``tree_sizes``
+      against the real trees, and in every tree the array lengths against
+      ``num_leaves``, children in range with each node and leaf reached once from
+      the root, split features within ``max_feature_idx``, valid
+      ``decision_type`` bits, categorical splits within ``cat_boundaries``, finite
+      thresholds and leaf values, and linear-tree features; for XGBoost the UBJSON
+      itself (lengths, no duplicate keys or trailing bytes), the number of trees
+      against ``num_trees``, ``tree_info`` (outputs below the number of classes or
+      targets) and ``iteration_indptr``, and in every tree the array lengths
+      against ``num_nodes``, children in range (the right child being the left
+      one + 1, as XGBoost's predictor assumes) with each node reached once,
+      parents, split features below ``num_feature``, categorical splits and the
+      stored categories, ``base_score`` and the objective's number of classes. A
+      wrapper must agree with its booster on the number of features and classes.
+      A model using what the checks do not cover (a gblinear booster,
+      multi-output trees, a model written by XGBoost 1.x) is refused unless its
+      booster type is named in ``load(..., trusted=[...])``; a model that fails a
+      check is refused whatever is trusted.
 
-    Any other type (a HistGradientBoosting student's ``TreePredictor``, a custom
-    estimator, ...) must be named in ``load(..., trusted=[...])``. skorch and torch
-    students cannot be saved (their state embeds a pickle); export them with
-    :func:`~skdistill.export.to_onnx` instead.
+    Any other type (a custom estimator, ...) must be named in
+    ``load(..., trusted=[...])``. skorch and torch students cannot be saved (their
+    state embeds a pickle); export them with :func:`~skdistill.export.to_onnx`
+    instead.
 
     Returns
     -------
@@ -149,7 +185,8 @@ def trusted_types():
     True
     """
     own = {_DroppedTeacher, *_public_estimator_classes()}
-    return sorted({*map(_type_name, own), _TREE, *_FRAMEWORK_TYPES})
+    checked = {_TREE, _TREE_PREDICTOR, _PARTIAL, _CHECK_ARRAY}
+    return sorted({*map(_type_name, own), *checked, *_FRAMEWORK_TYPES})
 
 
 def save(model, path, *, overwrite=False, drop_teacher=False):
@@ -231,7 +268,7 @@ def save(model, path, *, overwrite=False, drop_teacher=False):
         )
     if drop_teacher:
         model = _without_teacher(model)
-    data = sio.dumps(model)
+    data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)  # JSON schema: ~6x smaller
     _refuse_embedded_pickles(sio.get_untrusted_types(data=data), model)
     versions = json.dumps(_versions(), indent=2)
 
@@ -313,7 +350,10 @@ def load(path, *, trusted=None, trust_pickle=False):
     trusted : list of str or type, default=None
         Types to trust in addition to :func:`trusted_types`, as fully qualified
         names (e.g. ``"mypackage.MyEstimator"``) or the types themselves. Review
-        each one: trusting a type lets the file create objects of it.
+        each one: trusting a type lets the file create objects of it. Naming a
+        booster type (``"xgboost.core.Booster"``) also lets through the model
+        features its checks do not cover (a gblinear booster, say), never a
+        booster that fails a check.
     trust_pickle : bool, default=False
         Load a pickle or joblib file (with ``joblib.load``), with a warning. Only
         for files from a source you trust.
@@ -330,7 +370,10 @@ def load(path, *, trusted=None, trust_pickle=False):
         and how to trust them.
     ValueError
         If the file is a pickle and ``trust_pickle`` is False, if it is corrupt or
-        in an unknown format, or if a tree in it fails the integrity check.
+        in an unknown format, or if a tree or a LightGBM or XGBoost booster in it
+        fails the integrity checks described in :func:`trusted_types` (a file
+        corrupt or crafted to crash the process); boosters are checked before any
+        native code reads them.
 
     Warns
     -----
@@ -407,10 +450,12 @@ def _load_skops(path, data, trusted):
             f"{path} is not a readable skops file (it may be truncated or corrupt, or "
             f"not written by skops): {exc!r}"
         ) from exc
-    allowed = set(trusted_types()) | set(_names(trusted))
+    named = set(_names(trusted))
+    allowed = set(trusted_types()) | named
     refused = sorted(set(found) - allowed)
     if refused:
         raise TypeError(_untrusted_message(path, refused))
+    _check_before_building(path, data, named)
     try:
         model = sio.loads(data, trusted=found)
     except ModuleNotFoundError as exc:
@@ -421,10 +466,70 @@ def _load_skops(path, data, trusted):
             f"{path} holds {exc.name} objects, but {exc.name} is not installed. Install "
             f'it with pip install "skdistill[{extra}]".'
         ) from exc
-    if _TREE in found:
-        _check_trees(model, path)
+    if {_TREE, _TREE_PREDICTOR} & set(found):
+        try:
+            check_trees(model)
+        except Corrupt as exc:
+            raise ValueError(
+                f"{path} failed the integrity check of its trees: {exc}. The file is "
+                "corrupt or was crafted; predicting with it could crash the process."
+            ) from None
     _warn_if_other_sklearn(path, data, model)
     return model
+
+
+def _check_before_building(path, data, named):
+    """Check what native code would read while skops builds the model.
+
+    A LightGBM or XGBoost booster parses its stored model as soon as skops builds
+    it, so its checks read ``schema.json`` before skops builds anything.
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        try:
+            schema = json.loads(archive.read("schema.json"))
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"{path} is not a readable skops file: {exc!r}") from None
+        _check_partials(path, schema, named)
+        try:
+            check_boosters(archive, schema, unchecked=named)
+        except Corrupt as exc:
+            raise ValueError(
+                f"{path} failed the integrity check of {exc}. The file is corrupt or "
+                "was crafted: loading it could crash the process, so it was refused "
+                "before any native code read it."
+            ) from None
+        except Unsupported as exc:
+            raise ValueError(
+                f"{path} holds {exc}, so skdistill cannot check it and does not trust "
+                "it by default. If you created the file yourself or trust its source, "
+                f"load it unchecked with load(path, trusted=[{exc.type_name!r}]) "
+                f"(skdistill distill --trust {exc.type_name})."
+            ) from None
+
+
+def _check_partials(path, schema, named):
+    """Refuse a ``functools.partial`` of anything but ``check_array``, unless named."""
+    if _PARTIAL in named:
+        return
+    for state in states_of(schema):
+        loader = state.get("__loader__")
+        is_partial = f"{state.get('__module__')}.{state.get('__class__')}" == _PARTIAL
+        if loader != "PartialNode" and not (is_partial and loader != "CachedNode"):
+            continue
+        content = state.get("content")
+        func = content.get("func") if isinstance(content, dict) else None
+        if not (
+            loader == "PartialNode"
+            and isinstance(func, dict)
+            and func.get("__loader__") == "FunctionNode"
+            and f"{func.get('__module__')}.{func.get('__class__')}" == _CHECK_ARRAY
+        ):
+            raise TypeError(
+                f"{path} holds a functools.partial of something other than "
+                f"{_CHECK_ARRAY}, which skdistill trusts by default only around that "
+                "function. If you created the file yourself or trust its source, "
+                f"review it and pass load(path, trusted=[{_PARTIAL!r}])."
+            )
 
 
 def _names(trusted):
@@ -476,80 +581,3 @@ def _warn_if_other_sklearn(path, data, model):
             ),
             stacklevel=3,
         )
-
-
-# -- integrity of scikit-learn trees --------------------------------------------------
-
-
-def _check_trees(model, path):
-    """Refuse trees whose node arrays would make predict read out of bounds.
-
-    Every ``Tree`` must be the ``tree_`` of an estimator with ``n_features_in_``;
-    the sub-estimators of an ensemble (``estimators_``) may not see more features
-    than the ensemble, which calls them without checking ``X``.
-    """
-    from sklearn.tree._tree import Tree
-
-    seen = set()
-    stack = [(model, None, None)]  # (object, its owner's n_features_in_, ensemble's)
-    while stack:
-        obj, owner_features, ensemble_features = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, Tree):
-            _check_tree(obj, owner_features, path)
-        elif isinstance(obj, dict):
-            stack.extend((v, owner_features, ensemble_features) for v in obj.values())
-        elif isinstance(obj, list | tuple):
-            stack.extend((v, owner_features, ensemble_features) for v in obj)
-        elif isinstance(obj, np.ndarray):
-            if obj.dtype == object:
-                stack.extend((v, owner_features, ensemble_features) for v in obj.flat)
-        elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-            state = vars(obj)
-            n_features = state.get("n_features_in_")
-            if (
-                n_features is not None
-                and ensemble_features is not None
-                and n_features > ensemble_features
-            ):
-                raise ValueError(
-                    f"{path} failed the integrity check of its trees: a sub-estimator "
-                    f"{type(obj).__name__} expects {n_features} features but its "
-                    f"ensemble {ensemble_features}. The file is corrupt or crafted."
-                )
-            for key, value in state.items():
-                sub_ensemble = n_features if key == "estimators_" else None
-                stack.append((value, n_features, sub_ensemble))
-
-
-def _check_tree(tree, n_features, path):
-    def refuse(why):
-        raise ValueError(
-            f"{path} failed the integrity check of its trees: {why}. The file is corrupt "
-            "or crafted; predicting with it could crash the process."
-        )
-
-    if n_features is None:
-        refuse("a tree is not the tree_ of an estimator with n_features_in_")
-    if tree.n_features != n_features:
-        refuse(f"a tree has {tree.n_features} features but its estimator {n_features}")
-    if not 0 < tree.node_count <= tree.capacity:
-        refuse(f"a tree has {tree.node_count} nodes for {tree.capacity} stored")
-    left, right = tree.children_left, tree.children_right
-    feature = tree.feature
-    leaf = left == -1
-    if not np.array_equal(leaf, right == -1):
-        refuse("a node has one child")
-    node = np.arange(tree.node_count)
-    inner = ~leaf
-    if not (
-        np.all(left[inner] > node[inner])
-        and np.all(right[inner] > node[inner])
-        and np.all(left[inner] < tree.node_count)
-        and np.all(right[inner] < tree.node_count)
-    ):
-        refuse("a child index is out of range or not after its parent")
-    if not np.all((feature[inner] >= 0) & (feature[inner] < n_features)):
-        refuse("a split feature is out of range")
