@@ -321,8 +321,7 @@ def _students_epilog():
             "(LGBMRegressor/XGBRegressor, strategy 'regress'). logreg and mlp fill "
             "missing numbers with the column mean and add indicator columns of what "
             "was missing (no indicators with --onnx); tree, lightgbm and xgboost take "
-            "missing numbers as they are. --onnx needs numeric columns (and, for a "
-            "tree student, no missing numbers).",
+            "missing numbers as they are. --onnx needs numeric columns.",
             width=80,
             initial_indent="  ",
             subsequent_indent="  ",
@@ -376,10 +375,16 @@ def _unit_interval(text):
     return value
 
 
-def _positive(text):
-    value = _number(text, "a number > 0")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+#: The temperatures DistilledClassifier accepts.
+_TEMPERATURES = (1.0, 100.0)
+
+
+def _temperature(text):
+    low, high = _TEMPERATURES
+    expected = f"a number from {low:g} to {high:g} (1: the teacher's own probabilities)"
+    value = _number(text, expected)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
     return value
 
 
@@ -929,27 +934,15 @@ def _as_regressor(classifier, kind):
     return regressor_class(**params)
 
 
-def _check_onnx_input(args, name, text, missing):
-    """What the ONNX export cannot carry, refused before fitting: text columns (it
-    takes one float input), and missing numbers for a tree student (the converter
-    sends them down one side, not along the branch the tree learned)."""
-    if not args.onnx:
-        return
-    if text:
+def _check_onnx_input(args, text):
+    """``--onnx`` exports one float input: refused, before fitting, for text columns."""
+    if args.onnx and text:
         raise _UsageError(
             f"--onnx: {args.data} has text or categorical column(s) {', '.join(text)}, "
             "which the student one-hot encodes itself; the ONNX export takes one float "
             "input and cannot carry them. Leave out --onnx (the .skops file of --out "
             "predicts on the raw columns), or encode those columns as numbers in the "
             "data, for the teacher too."
-        )
-    if missing and name == "tree":
-        raise _UsageError(
-            "--onnx: the data has missing numbers, and the ONNX converter of "
-            "scikit-learn trees does not keep the branch a tree learned for them: the "
-            "ONNX model would predict other probabilities on those rows. Leave out "
-            "--onnx, fill the missing values in the data, or choose a student whose "
-            "export keeps them (lightgbm, or logreg/mlp, which impute them)."
         )
 
 
@@ -1179,7 +1172,7 @@ def _fit(args, name, student):
     missing = _has_missing(X_all, numeric) or (
         X_unlabeled is not None and _has_missing(X_unlabeled, numeric)
     )
-    _check_onnx_input(args, name, text, missing)
+    _check_onnx_input(args, text)
     _warn_many_categories(X_train, text)
     student = _student_for_data(name, student, X_all, missing=missing, onnx=bool(args.onnx))
 

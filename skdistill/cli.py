@@ -18,9 +18,9 @@ from ._distill_command import (
     _USAGE_ERROR,
     _CommandError,
     _fraction,
-    _positive,
     _seed,
     _students_epilog,
+    _temperature,
     _unit_interval,
     _UsageError,
 )
@@ -173,10 +173,10 @@ def _add_distill(sub):
     )
     student.add_argument(
         "--temperature",
-        type=_positive,
+        type=_temperature,
         metavar="T",
-        help="softmax temperature of the teacher's logits, > 0; higher is softer "
-        "(default: 1)",
+        help="softmax temperature of the teacher's logits, from 1 to 100; higher is "
+        "softer (default: 1)",
     )
     student.add_argument(
         "--alpha",
