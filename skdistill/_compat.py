@@ -61,12 +61,61 @@ def safe_tags(estimator):
 
     A plain object (a teacher wrapping some other framework, say) says nothing about
     NaN or sparse input, so it is let through and left to fail on its own terms.
+    scikit-learn's composites are tagged ``allow_nan=False`` whatever their steps
+    take; their tag is worked out from the steps instead (see ``_nan_flow``).
     """
     if hasattr(estimator, "__sklearn_tags__"):
-        return get_tags(estimator)
+        tags = get_tags(estimator)
+        if _is_composite(estimator):
+            tags.input_tags.allow_nan = _nan_flow(estimator)[0]
+        return tags
     tags = Tags(estimator_type=None, target_tags=None, transformer_tags=None)
     tags.input_tags.allow_nan = tags.input_tags.sparse = True
     return tags
+
+
+#: Transformers whose output holds no NaN whatever their input holds.
+_NAN_REMOVERS = {
+    "SimpleImputer",
+    "KNNImputer",
+    "IterativeImputer",
+    "MissingIndicator",
+    "OneHotEncoder",
+}
+
+
+def _is_composite(estimator):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+    return isinstance(estimator, Pipeline | ColumnTransformer | FeatureUnion)
+
+
+def _nan_flow(step):
+    """``(takes NaN, outputs no NaN)`` for a step, looking inside sklearn composites.
+
+    A Pipeline takes NaN if every step up to the first one that removes NaN (an
+    imputer, a one-hot encoder) takes it; a ColumnTransformer or FeatureUnion takes
+    NaN if all its parts do, and removes it if all its parts do.
+    """
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return True, False
+    if isinstance(step, str):  # "drop"
+        return True, True
+    if not _is_composite(step):
+        return safe_tags(step).input_tags.allow_nan, type(step).__name__ in _NAN_REMOVERS
+    if hasattr(step, "steps"):  # Pipeline
+        for _, inner in step.steps:
+            takes, removes = _nan_flow(inner)
+            if not takes or removes:
+                return takes, removes
+        return True, False
+    if hasattr(step, "transformer_list"):  # FeatureUnion
+        parts = [inner for _, inner in step.transformer_list]
+    else:  # ColumnTransformer
+        parts = [inner for _, inner, _ in step.transformers] + [step.remainder]
+    flows = [_nan_flow(inner) for inner in parts]
+    return all(takes for takes, _ in flows), all(removes for _, removes in flows)
 
 
 def shared_input_tags(tags, models):

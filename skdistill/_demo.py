@@ -560,7 +560,10 @@ _COLUMN_LABELS = {
 }
 
 
-def _ratio(value):
+def _ratio(value, worse):
+    """teacher / model in a "smaller" or "faster" column; below 1, e.g. "4.9x LARGER"."""
+    if 0 < value < 1:
+        return f"{_ratio(1 / value, worse)} {worse}"
     return f"{value:.0f}x" if value >= 10 else f"{value:.1f}x"
 
 
@@ -633,9 +636,9 @@ def _console_text(problems, settings):
                 row["model"],
                 *(_number(row[c]) for c in problem.console_columns),
                 format_size(row["size_bytes"]),
-                _ratio(row["size_ratio"]),
+                _ratio(row["size_ratio"], "LARGER"),
                 f"{row['latency_ms']:.3f}",
-                _ratio(row["speedup"]),
+                _ratio(row["speedup"], "SLOWER"),
             ]
             for row in problem.report
         ]

@@ -8,7 +8,9 @@ imported inside the functions that need them.
 import argparse
 import ast
 import difflib
+import inspect
 import json
+import math
 import os
 import sys
 import textwrap
@@ -17,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._io import format_size, write_atomic
+from ._io import AtomicFiles, format_size
 
 __all__ = ["run"]
 
@@ -55,6 +57,10 @@ class _StudentKind:
     defaults: dict = field(default_factory=dict)
     scaled: bool = False  # a StandardScaler in front, inside the student
     extra: str | None = None  # the skdistill extra that installs the framework
+    #: The same model as a regressor: with text/categorical columns the student is a
+    #: Pipeline, which the framework's native soft-target strategy cannot train; it
+    #: then learns the teacher's logits (strategy "regress") instead.
+    regressor: str | None = None
 
     def label(self):
         params = ", ".join(f"{k}={v!r}" for k, v in self.defaults.items())
@@ -88,6 +94,7 @@ _STUDENTS = {
         "a small LightGBM model",
         {"n_estimators": 50, "num_leaves": 15, "verbose": -1},
         extra="lightgbm",
+        regressor="LGBMRegressor",
     ),
     "xgboost": _StudentKind(
         "xgboost",
@@ -95,6 +102,7 @@ _STUDENTS = {
         "a small XGBoost model",
         {"n_estimators": 50, "max_depth": 4},
         extra="xgboost",
+        regressor="XGBRegressor",
     ),
 }
 
@@ -166,10 +174,16 @@ def _parse_student_spec(spec):
     return name, params
 
 
-def _build_student(name, params):
-    """An unfitted student for a parsed spec; unknown keys give a _UsageError."""
+def _build_student(name, params, spec=None):
+    """The bare, unfitted estimator of a parsed spec, its keys and values checked.
+
+    Runs before any data is read: an unknown key, or a value of the wrong type, is a
+    _UsageError naming the valid keys or the type expected. The student actually
+    fitted may wrap it in a Pipeline, as the data needs (see _student_for_data).
+    """
     import importlib
 
+    spec = name if spec is None else spec
     kind = _STUDENTS[name]
     try:
         module = importlib.import_module(kind.module)
@@ -190,13 +204,97 @@ def _build_student(name, params):
             f"unknown parameter(s) {', '.join(hints)} for the {name!r} student "
             f"({kind.class_name}); valid ones are: {', '.join(valid)}."
         )
+    for key, value in params.items():
+        annotation = _annotation(estimator_class, key)
+        if annotation is not None and _accepts(annotation, value) is False:
+            raise _UsageError(
+                f"--student {spec!r}: {key} must be {_describe_type(annotation)}, got "
+                f"{value!r}. {_VALUES_HINT}"
+            )
     estimator = estimator_class(**{**kind.defaults, **params})
-    if kind.scaled:
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-
-        estimator = make_pipeline(StandardScaler(), estimator)
+    if getattr(estimator_class, "_parameter_constraints", None) is not None:
+        try:  # scikit-learn's own checks of types and ranges
+            estimator._validate_params()
+        except (ValueError, TypeError) as exc:
+            raise _UsageError(f"--student {spec!r}: {exc} {_VALUES_HINT}") from None
     return estimator
+
+
+_VALUES_HINT = (
+    "Change it in --student; values are Python literals, e.g. 4, 0.5, True, None, "
+    "'text', (64, 32)."
+)
+
+
+def _annotation(estimator_class, key):
+    """The type annotation of ``key`` in the estimator's ``__init__`` (or a parent's)."""
+    for klass in estimator_class.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        try:
+            parameter = inspect.signature(init).parameters.get(key)
+        except (TypeError, ValueError):
+            continue
+        if parameter is not None and parameter.annotation is not inspect.Parameter.empty:
+            annotation = parameter.annotation
+            if isinstance(annotation, str):  # postponed: only the plain builtins
+                annotation = {"int": int, "float": float, "bool": bool, "str": str}.get(
+                    annotation
+                )
+            return annotation
+    return None
+
+
+def _accepts(annotation, value):
+    """Whether ``value`` fits ``annotation``: True, False, or None when not checked."""
+    import types
+    import typing
+
+    if annotation is typing.Any:
+        return True
+    if annotation is None or annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        results = [_accepts(arg, value) for arg in typing.get_args(annotation)]
+        if True in results:
+            return True
+        return None if None in results else False
+    if origin is typing.Literal:
+        return value in typing.get_args(annotation)
+    return None  # callables, containers, numpy types: left to the estimator
+
+
+def _describe_type(annotation):
+    import types
+    import typing
+
+    names = {
+        int: "an integer",
+        float: "a number",
+        bool: "True or False",
+        str: "a quoted text value",
+        type(None): "None",
+        None: "None",
+    }
+    if annotation in names:
+        return names[annotation]
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        parts = [_describe_type(arg) for arg in typing.get_args(annotation)]
+        return " or ".join(dict.fromkeys(parts))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(map(repr, typing.get_args(annotation)))
+    return "of another type"
 
 
 def _students_epilog():
@@ -212,13 +310,32 @@ def _students_epilog():
         "  tree:max_depth=4,min_samples_leaf=5   mlp:hidden_layer_sizes=(64,32)",
         "  lightgbm:n_estimators=50,num_leaves=15",
         "",
+        "text, categories and missing values:",
+        *textwrap.wrap(
+            "A teacher fitted on a DataFrame (e.g. a Pipeline whose ColumnTransformer "
+            "encodes text columns) gets the columns of --data as they are. The student "
+            "then carries its own encoding, so that the saved model predicts on the raw "
+            "columns too: text and categorical columns are one-hot encoded (categories "
+            "not seen in training are ignored, a missing value is a category of its "
+            "own); lightgbm and xgboost then learn the teacher's logits as regressors "
+            "(LGBMRegressor/XGBRegressor, strategy 'regress'). logreg and mlp fill "
+            "missing numbers with the column mean and add indicator columns of what "
+            "was missing (no indicators with --onnx); tree, lightgbm and xgboost take "
+            "missing numbers as they are. --onnx needs numeric columns.",
+            width=80,
+            initial_indent="  ",
+            subsequent_indent="  ",
+        ),
+        "",
         *textwrap.wrap(
             "--out holds the fitted distiller without its teacher: it predicts with the "
             "student alone, exactly as the distiller does; load it with "
             "skdistill.export.load(path). Exit status: 0 on success, 2 for a command "
             "line that cannot be honoured (bad options, missing files or target column, "
             "outputs that exist), 1 when loading, fitting or writing fails, 130 when "
-            "interrupted. A failed or interrupted run leaves no output file.",
+            "interrupted. A failed or interrupted run writes nothing: the outputs "
+            "land together, and files that were there before (--force) are kept "
+            "as they were.",
             width=80,
         ),
     ]
@@ -233,24 +350,55 @@ def _log(message, quiet):
         print(message, file=sys.stderr, flush=True)
 
 
+def _number(text, expected):
+    """``text`` as a finite float, or argparse's error saying what was expected."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
+    return value
+
+
 def _fraction(text):
-    value = float(text)
+    value = _number(text, "a number in [0, 1)")
     if not 0.0 <= value < 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
     return value
 
 
 def _unit_interval(text):
-    value = float(text)
+    value = _number(text, "a number in [0, 1]")
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
     return value
 
 
-def _positive(text):
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+#: The temperatures DistilledClassifier accepts.
+_TEMPERATURES = (1.0, 100.0)
+
+
+def _temperature(text):
+    low, high = _TEMPERATURES
+    expected = f"a number from {low:g} to {high:g} (1: the teacher's own probabilities)"
+    value = _number(text, expected)
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to 4294967295, got {text!r}"
+        ) from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 to 4294967295, got {text}"
+        )
     return value
 
 
@@ -317,7 +465,8 @@ def _check_command_line(args):
         inputs["--unlabeled"] = args.unlabeled
     for option, path in inputs.items():
         if not Path(path).is_file():
-            raise _UsageError(f"{option} {path}: no such file.")
+            what = "is a folder" if Path(path).is_dir() else "no such file"
+            raise _UsageError(f"{option} {path}: {what}; give the path of a file.")
         suffixes = [suffix.lower() for suffix in Path(path).suffixes]
         table = suffixes and (
             suffixes[-1] in _PARQUET_SUFFIXES or any(s in _CSV_SUFFIXES for s in suffixes)
@@ -370,7 +519,23 @@ def _check_command_line(args):
 
 
 def _read_table(path, option):
-    """A DataFrame from a CSV (maybe compressed) or parquet file."""
+    """A DataFrame from a CSV (maybe compressed) or parquet file, with rows."""
+    frame = _read_frame(path, option)
+    if len(frame) == 0:
+        what = (
+            "extra rows; add rows, or leave out --unlabeled"
+            if option == "--unlabeled"
+            else "labeled rows to train on; add rows below the header"
+        )
+        columns = len(frame.columns)
+        raise _CommandError(
+            f"{option} {path} has a header ({columns} column{'s' * (columns != 1)}) but "
+            f"no rows; {option} gives the {what}."
+        )
+    return frame
+
+
+def _read_frame(path, option):
     try:
         import pandas as pd
     except ImportError:
@@ -393,9 +558,20 @@ def _read_table(path, option):
     except _CommandError:
         raise
     except pd.errors.EmptyDataError:
-        raise _CommandError(f"{option} {path} is empty.") from None
+        raise _CommandError(
+            f"{option} {path} is empty; it needs a header line naming the columns, "
+            "then one line per row."
+        ) from None
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise _CommandError(f"could not read {option} {path}: {exc}") from None
+        kind = (
+            "parquet"
+            if suffixes[-1] in _PARQUET_SUFFIXES
+            else "CSV (comma-separated, UTF-8)"
+        )
+        raise _CommandError(
+            f"could not read {option} {path}: {' '.join(str(exc).split())}. Check that "
+            f"it is a valid {kind} file."
+        ) from None
     raise _UsageError(
         f"{option} {path}: unknown format; use a .csv file (optionally compressed, "
         "e.g. .csv.gz) or a .parquet file."
@@ -490,24 +666,128 @@ def _feature_columns(teacher, columns, *, option, path):
 
 
 def _features_of(frame, features, teacher, *, option, path):
-    """X for the teacher: a DataFrame if it knows column names, else a float array."""
+    """X for the teacher: a DataFrame if it knows column names, else a float array.
+
+    A teacher fitted on a DataFrame gets the columns as they are, text and
+    categories included (a Pipeline with a ColumnTransformer encodes them itself);
+    one fitted on an array gets numbers only.
+    """
     import numpy as np
-    import pandas as pd
 
     X = frame[features]
-    text = [
-        c
-        for c in features
-        if not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))
-    ]
-    if text:
-        raise _CommandError(
-            f"non-numeric feature column(s) in {option} {path}: {', '.join(text)}. The "
-            "students need numbers; encode these columns first."
-        )
+    _, text = _column_kinds(X, option=option, path=path)
     if getattr(teacher, "feature_names_in_", None) is None:
+        if text:
+            raise _CommandError(
+                f"{option} {path} has text or categorical column(s) {', '.join(text)}, "
+                f"but the teacher {type(teacher).__name__} was fitted without column "
+                "names, on numbers alone. Encode those columns as numbers the way the "
+                "teacher's training data was encoded, or save a teacher fitted on a "
+                "DataFrame that encodes them itself (e.g. a Pipeline with a OneHotEncoder "
+                "in a ColumnTransformer)."
+            )
         return X.to_numpy(dtype=np.float64)
     return X.reset_index(drop=True)
+
+
+def _column_kinds(X, *, option, path):
+    """``(numeric, text)`` column names of a DataFrame: numbers and booleans, or text
+    and categories (which the student one-hot encodes). Other kinds are refused."""
+    import pandas as pd
+
+    if not hasattr(X, "columns"):
+        return [], []
+    numeric, text, other = [], [], []
+    for column, dtype in X.dtypes.items():
+        if pd.api.types.is_bool_dtype(dtype) or (
+            pd.api.types.is_numeric_dtype(dtype)
+            and not pd.api.types.is_complex_dtype(dtype)
+        ):
+            numeric.append(column)
+        elif (
+            isinstance(dtype, pd.CategoricalDtype)
+            or pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+        ):
+            text.append(column)
+        else:
+            other.append(f"{column} ({dtype})")
+    if other:
+        raise _CommandError(
+            f"{option} {path} has column(s) of a kind the students cannot take: "
+            f"{', '.join(other)}. Convert them to numbers (e.g. a date to its year, or "
+            "days since a reference date) or to text, in the data and for the teacher."
+        )
+    return numeric, text
+
+
+def _align_unlabeled(X_unlabeled, X, *, option, path):
+    """``--unlabeled`` columns of the same kinds as ``--data``'s (by column)."""
+    import pandas as pd
+
+    if not hasattr(X, "columns"):
+        return X_unlabeled
+    numeric, _ = _column_kinds(X, option="--data", path="")
+    numeric_here, _ = _column_kinds(X_unlabeled, option=option, path=path)
+    X_unlabeled = X_unlabeled.copy()
+    for column in X.columns:
+        values = X_unlabeled[column]
+        if column in numeric and column not in numeric_here:
+            text = values[values.notna() & pd.to_numeric(values, errors="coerce").isna()]
+            examples = ", ".join(map(repr, text.unique()[:3].tolist()))
+            raise _CommandError(
+                f"column {column!r} holds numbers in --data but text in {option} {path} "
+                f"(e.g. {examples}). Write numbers there too, and leave a missing value "
+                "empty."
+            )
+        if column not in numeric and column in numeric_here:  # e.g. an empty column
+            X_unlabeled[column] = values.astype(object).where(
+                values.isna(), values.astype(str)
+            )
+            if isinstance(X[column].dtype, pd.CategoricalDtype):
+                X_unlabeled[column] = X_unlabeled[column].astype("category")
+    return X_unlabeled
+
+
+def _check_teacher_takes(teacher, X, *, option, path):
+    """Ask the teacher about a few rows (with missing values, if any) before fitting,
+    so that data it cannot take is a clear error, not a failure deep in ``fit``."""
+    import numpy as np
+
+    n = len(X)
+    if hasattr(X, "isna"):
+        missing = np.flatnonzero(X.isna().to_numpy().any(axis=1))
+    else:
+        missing = np.flatnonzero(np.isnan(X).any(axis=1))
+    rows = np.unique(np.concatenate([np.arange(min(n, 10)), missing[:10]]))
+    method = "predict_proba" if hasattr(teacher, "predict_proba") else "decision_function"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            getattr(teacher, method)(_take(X, rows))
+    except Exception as exc:  # the user's model on the user's data: anything goes
+        _, text = _column_kinds(X, option=option, path=path)
+        first = (str(exc) or type(exc).__name__).strip().splitlines()[0]
+        fixes = []
+        if text:
+            fixes.append(
+                f"its text/categorical column(s) {', '.join(text)} must be as in the "
+                "teacher's training data"
+            )
+        if len(missing):
+            with_nan = (
+                [c for c in X.columns if X[c].isna().any()] if hasattr(X, "columns") else []
+            )
+            fixes.append(
+                "fill or drop the missing values"
+                + (f" (in {', '.join(map(str, with_nan))})" if with_nan else "")
+                + " if the teacher cannot take them"
+            )
+        fixes.append("encode every column as the teacher's training data was encoded")
+        raise _CommandError(
+            f"the teacher {type(teacher).__name__} fails on the rows of {option} {path}: "
+            f"{first.rstrip('.')}. To fix it: {'; '.join(fixes)}."
+        ) from None
 
 
 def _labels(frame, target, classes, path):
@@ -527,24 +807,33 @@ def _labels(frame, target, classes, path):
         shown = ", ".join(map(repr, unknown[:5])) + (" ..." if len(unknown) > 5 else "")
         raise _CommandError(
             f"the target column {target!r} of {path} holds label(s) {shown} that the "
-            f"teacher does not know; its classes are {classes.tolist()!r}."
+            f"teacher does not know; its classes are {classes.tolist()!r}. Write the "
+            "labels as the teacher's training data did, or move rows without a known "
+            "label to --unlabeled."
         )
     if len(set(y.tolist())) < 2:
         raise _CommandError(
             f"the target column {target!r} of {path} holds a single class; "
-            "distillation needs labels of at least two classes."
+            "distillation needs labels of at least two classes: add rows of the others."
         )
     return y
 
 
 def _split(y, test_size, seed):
-    """Indices of training and held-out rows (stratified when the classes allow)."""
+    """Indices of training and held-out rows (stratified when the classes allow).
+
+    A ``test_size`` that leaves too few training rows (fewer than the classes, or
+    none of a class) is a _UsageError saying which values work for these labels.
+    """
     import numpy as np
     from sklearn.model_selection import train_test_split
 
     rows = np.arange(len(y))
     if test_size == 0:
         return rows, rows[:0]
+    n_test = math.ceil(test_size * len(y))
+    if len(y) - n_test < len(set(y.tolist())):
+        raise _UsageError(_test_size_advice(y, test_size))
     try:
         train, test = train_test_split(
             rows, test_size=test_size, stratify=y, random_state=seed
@@ -552,11 +841,120 @@ def _split(y, test_size, seed):
     except ValueError:  # a class too small to stratify
         train, test = train_test_split(rows, test_size=test_size, random_state=seed)
     if len(set(y[train].tolist())) < 2:
-        raise _CommandError(
-            f"after holding out {test_size:g} of the labeled rows, the training rows "
-            "hold a single class; add labeled rows or lower --test-size."
-        )
+        raise _UsageError(_test_size_advice(y, test_size))
     return train, test
+
+
+def _test_size_advice(y, test_size):
+    """Why ``--test-size`` leaves too few training rows, and the values that work."""
+    import numpy as np
+
+    n = len(y)
+    _, counts = np.unique(np.asarray(y).astype(str), return_counts=True)
+    n_test = math.ceil(test_size * n)
+    # Training rows must outnumber the classes, and (stratified) keep one row of
+    # the smallest class: at most (n - k) / n, and (m - 1) / m, held out.
+    largest = (n - len(counts)) / n
+    if counts.min() >= 2:
+        largest = min(largest, (counts.min() - 1) / counts.min())
+    largest = math.floor(largest * 100) / 100
+    about = (
+        f"--test-size {test_size:g} holds out {n_test} of the {n} labeled rows and "
+        f"leaves {n - n_test} to train the student, too few for {len(counts)} classes "
+        f"(the smallest has {counts.min()} rows)"
+    )
+    if largest < 0.01:
+        return (
+            f"{about}; these rows are too few to hold any out. Pass --test-size 0 "
+            "(no held-out comparison), or add labeled rows."
+        )
+    return (
+        f"{about}. For these rows use a --test-size from 0 to {largest:.2f} (the default "
+        "is 0.2), or add labeled rows."
+    )
+
+
+def _student_for_data(name, student, X, *, missing, onnx):
+    """The student to fit on ``X``: ``student`` itself, or a Pipeline that carries
+    what it needs, so that it predicts on rows like ``X`` (the raw columns).
+
+    - text and categorical columns are one-hot encoded (categories unseen in
+      training are ignored; a missing value is a category of its own) by a
+      ColumnTransformer; LightGBM and XGBoost students then become regressors of
+      the teacher's logits (strategy "regress"), their native soft-target training
+      needing the bare estimator;
+    - logreg and mlp (``scaled``) standardise the numbers and, when ``missing``
+      (some number is missing in the data), impute the column mean first, with
+      indicator columns of what was missing (not with ``onnx``: the ONNX
+      converters have none). Trees, LightGBM and XGBoost take missing numbers.
+    """
+    from sklearn.pipeline import make_pipeline
+
+    kind = _STUDENTS[name]
+    numeric, text = _column_kinds(X, option="--data", path="")
+    steps = []
+    if kind.scaled:
+        from sklearn.preprocessing import StandardScaler
+
+        if missing:
+            from sklearn.impute import SimpleImputer
+
+            steps.append(SimpleImputer(add_indicator=not onnx))
+        steps.append(StandardScaler())
+    if not text:
+        return make_pipeline(*steps, student) if steps else student
+
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    transformers = []
+    if numeric:
+        numbers = make_pipeline(*steps) if steps else "passthrough"
+        transformers.append(("numbers", numbers, numeric))
+    categories = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    transformers.append(("categories", categories, text))
+    encoder = ColumnTransformer(transformers, sparse_threshold=0.0)
+    if kind.regressor is not None:
+        student = _as_regressor(student, kind)
+    return make_pipeline(encoder, student)
+
+
+def _as_regressor(classifier, kind):
+    """The framework's regressor with the parameters set on ``classifier``."""
+    import importlib
+
+    module = importlib.import_module(kind.module)
+    regressor_class = getattr(module, kind.regressor)
+    defaults = type(classifier)().get_params(deep=False)
+    params = {
+        key: value
+        for key, value in classifier.get_params(deep=False).items()
+        if key not in defaults or repr(value) != repr(defaults[key])
+    }
+    return regressor_class(**params)
+
+
+def _check_onnx_input(args, text):
+    """``--onnx`` exports one float input: refused, before fitting, for text columns."""
+    if args.onnx and text:
+        raise _UsageError(
+            f"--onnx: {args.data} has text or categorical column(s) {', '.join(text)}, "
+            "which the student one-hot encodes itself; the ONNX export takes one float "
+            "input and cannot carry them. Leave out --onnx (the .skops file of --out "
+            "predicts on the raw columns), or encode those columns as numbers in the "
+            "data, for the teacher too."
+        )
+
+
+def _warn_many_categories(X, text, limit=100):
+    for column in text:
+        n = X[column].nunique(dropna=False)
+        if n > limit:
+            _warn(
+                f"column {column!r} has {n} distinct values, and the student one-hot "
+                f"encodes each into a column of its own. If it is an identifier, drop "
+                "it from the data (and from the teacher's)."
+            )
 
 
 def _with_unlabeled(X, y, X_unlabeled):
@@ -706,7 +1104,7 @@ def _fit(args, name, student):
     """Load, fit and evaluate; nothing is written. Returns everything to write/say."""
     import numpy as np
 
-    from . import DistilledClassifier
+    from . import UNLABELED, DistilledClassifier
 
     quiet = args.quiet
     _log(f"Reading {args.data} ...", quiet)
@@ -729,12 +1127,11 @@ def _fit(args, name, student):
     frame.columns = [str(c) for c in frame.columns]
     features = _feature_columns(teacher, columns, option="--data", path=args.data)
     X_all = _features_of(frame, features, teacher, option="--data", path=args.data)
+    _check_teacher_takes(teacher, X_all, option="--data", path=args.data)
     classes = np.asarray(teacher.classes_)
     y_all = _labels(frame, args.target, classes, args.data)
     X_unlabeled = None
     if unlabeled_frame is not None:
-        from . import UNLABELED
-
         if any(type(c) is not str and c == UNLABELED for c in classes.tolist()):
             raise _CommandError(
                 f"the teacher has a class {UNLABELED}, the label that marks unlabeled "
@@ -753,6 +1150,12 @@ def _fit(args, name, student):
         X_unlabeled = _features_of(
             unlabeled_frame, features, teacher, option="--unlabeled", path=args.unlabeled
         )
+        X_unlabeled = _align_unlabeled(
+            X_unlabeled, X_all, option="--unlabeled", path=args.unlabeled
+        )
+        _check_teacher_takes(
+            teacher, X_unlabeled, option="--unlabeled", path=args.unlabeled
+        )
 
     train, test = _split(y_all, args.test_size, args.seed)
     X_train, y_train = _with_unlabeled(_take(X_all, train), y_all[train], X_unlabeled)
@@ -764,7 +1167,14 @@ def _fit(args, name, student):
         "unlabeled": 0 if X_unlabeled is None else len(X_unlabeled),
     }
 
-    from . import UNLABELED
+    numeric, text = _column_kinds(X_all, option="--data", path=args.data)
+    numeric = numeric or None  # None: X is an array, of numbers only
+    missing = _has_missing(X_all, numeric) or (
+        X_unlabeled is not None and _has_missing(X_unlabeled, numeric)
+    )
+    _check_onnx_input(args, text)
+    _warn_many_categories(X_train, text)
+    student = _student_for_data(name, student, X_all, missing=missing, onnx=bool(args.onnx))
 
     model = DistilledClassifier(
         teacher,
@@ -772,7 +1182,8 @@ def _fit(args, name, student):
         temperature=args.temperature if args.temperature is not None else 1.0,
         alpha=args.alpha if args.alpha is not None else 0.5,
         fit_teacher=False,
-        unlabeled_label=UNLABELED,
+        # Rows of --unlabeled are marked UNLABELED in y; without them no row is.
+        unlabeled_label=UNLABELED if X_unlabeled is not None else None,
         random_state=args.seed,
     )
     search = None
@@ -800,10 +1211,12 @@ def _fit(args, name, student):
                 f"non-numeric classes ({classes.tolist()!r}); re-encode the classes as "
                 "integers, or leave out --unlabeled."
             )
-        raise _CommandError(f"distillation failed: {str(exc).rstrip('.')}.{hint}") from None
+        raise _CommandError(
+            f"distillation failed: {str(exc).rstrip('.')}.{hint or _FIT_HINT}"
+        ) from None
     seconds = time.perf_counter() - start
 
-    rows, report_table = None, None
+    rows, report_table, report_rows = None, None, None
     if len(test):
         from sklearn.base import clone
 
@@ -819,7 +1232,10 @@ def _fit(args, name, student):
                 report_rows = distillation_report(teacher, models, X_test, y_test)
                 report_table = format_markdown(report_rows)
         except (ValueError, AttributeError) as exc:
-            raise _CommandError(f"scoring on the held-out rows failed: {exc}") from None
+            raise _CommandError(
+                f"scoring on the held-out rows failed: {exc}. Pass --test-size 0 to "
+                "skip the held-out comparison."
+            ) from None
 
     onnx_model = None
     if args.onnx:
@@ -832,7 +1248,10 @@ def _fit(args, name, student):
         try:
             onnx_model = export.to_onnx(model, sample)
         except (ValueError, TypeError, ImportError, RuntimeError) as exc:
-            raise _CommandError(f"ONNX export failed: {exc}") from None
+            raise _CommandError(
+                f"ONNX export failed: {str(exc).rstrip('.')}. Leave out --onnx to save "
+                "the student with --out alone."
+            ) from None
 
     return {
         "teacher": teacher,
@@ -841,6 +1260,7 @@ def _fit(args, name, student):
         "search": search,
         "rows": rows,
         "report_table": report_table,
+        "report_rows": report_rows,
         "counts": counts,
         "fit_seconds": seconds,
         "onnx_model": onnx_model,
@@ -848,33 +1268,70 @@ def _fit(args, name, student):
     }
 
 
+_FIT_HINT = (
+    " If this is about a parameter of the student, change it in --student; otherwise "
+    "check that --data is encoded as the teacher's training data was."
+)
+
+
+def _has_missing(X, columns=None):
+    """Whether a value is missing in ``X`` (in ``columns`` of a DataFrame, if given)."""
+    import numpy as np
+
+    if hasattr(X, "isna"):
+        return bool((X if columns is None else X[columns]).isna().to_numpy().any())
+    return bool(np.isnan(X).any())
+
+
 def _write_outputs(args, result):
-    """Write every output, or none: files written by this run go if a later one fails."""
+    """Write every output, or none: all land together, and if one cannot be written
+    (disk full, say) the files that were there before are left as they were."""
     from . import export
 
-    written, sizes = [], {}
+    sizes = {}
     try:
-        try:
-            export.save(result["model"], args.out, overwrite=args.force, drop_teacher=True)
-        except (FileExistsError, OSError, ValueError, TypeError) as exc:
-            raise _CommandError(
-                f"could not save the student to {args.out}: {exc}"
-            ) from None
-        written.append(args.out)
-        if args.onnx:
-            write_atomic(args.onnx, result["onnx_model"].SerializeToString())
-            written.append(args.onnx)
-        sizes = {path: os.path.getsize(path) for path in written}
-        result["types_to_trust"] = _types_to_trust(args.out)
-        if args.report:
-            write_atomic(args.report, _report_markdown(args, result, sizes))
-            written.append(args.report)
-            sizes[args.report] = os.path.getsize(args.report)
-    except BaseException:
-        for path in written:
-            Path(path).unlink(missing_ok=True)
-        raise
+        with AtomicFiles(overwrite=args.force) as files:
+            staged = files.path(args.out)
+            try:
+                export.save(result["model"], staged, overwrite=True, drop_teacher=True)
+            except (ValueError, TypeError) as exc:
+                raise _CommandError(
+                    f"could not save the student to {args.out}: {exc}"
+                ) from None
+            sizes[args.out] = os.path.getsize(staged)
+            result["types_to_trust"] = _types_to_trust(staged)
+            if args.onnx:
+                data = result["onnx_model"].SerializeToString()
+                files.write(args.onnx, data)
+                sizes[args.onnx] = len(data)
+            if args.report:
+                data = _report_markdown(args, result, sizes).encode("utf-8")
+                files.write(args.report, data)
+                sizes[args.report] = len(data)
+            files.commit()
+    except OSError as exc:
+        raise _CommandError(_write_error(exc)) from None
     return sizes
+
+
+def _write_error(exc):
+    """The message for an OSError while writing: which file, why, and what to do."""
+    import errno
+
+    path = exc.filename or "the outputs"
+    why = "it already exists" if exc.errno == errno.EEXIST else exc.strerror or str(exc)
+    fix = {
+        errno.ENOSPC: "free some disk space, or write the outputs to another folder",
+        errno.EDQUOT: "free some space in your quota, or write the outputs elsewhere",
+        errno.EACCES: "check the permissions of the folder, or write the outputs elsewhere",
+        errno.EPERM: "check the permissions of the folder, or write the outputs elsewhere",
+        errno.EROFS: "write the outputs to a folder that is not read-only",
+        errno.EEXIST: "pass --force to overwrite it, or choose another output path",
+    }.get(exc.errno, "fix the cause, or write the outputs to another folder")
+    return (
+        f"could not write {path}: {why}. Nothing was written: the output files are as "
+        f"they were before this run. To fix it, {fix}, then run again."
+    )
 
 
 def _types_to_trust(path):
@@ -915,9 +1372,57 @@ def _student_line(result):
     model = result["model"]
     name = result["student_name"]
     return (
-        f"{type(result['teacher']).__name__} teacher -> {name} student "
-        f"({type(model.student_).__name__}, strategy {model.strategy_.name!r})"
+        f"{_model_name(result['teacher'])} teacher -> {name} student "
+        f"({_describe_student(model.student_)}, strategy {model.strategy_.name!r})"
     )
+
+
+def _model_name(model):
+    """``"RandomForestClassifier"``, or ``"Pipeline(HistGradientBoostingClassifier)"``."""
+    steps = getattr(model, "steps", None)
+    if steps:
+        return f"{type(model).__name__}({_model_name(steps[-1][1])})"
+    return type(model).__name__
+
+
+def _describe_student(student):
+    """The fitted student in words: its estimator, and what a Pipeline does first."""
+    inner = getattr(student, "estimator", None)  # MultiOutputRegressor of "regress"
+    if inner is not None and not hasattr(student, "steps"):
+        return f"{type(student).__name__} of {_describe_student(inner)}"
+    if not hasattr(student, "steps"):
+        return type(student).__name__
+    *steps, (_, final) = student.steps
+    name = type(final).__name__
+    if len(steps) == 1 and type(steps[0][1]).__name__ == "ColumnTransformer":
+        parts = []
+        for _, transformer, columns in steps[0][1].transformers:
+            n = len(columns)
+            if type(transformer).__name__ == "OneHotEncoder":
+                parts.append(f"{n} one-hot encoded column{'s' * (n != 1)}")
+            else:
+                done = _describe_numbers(transformer)
+                parts.append(f"{n} {done or 'raw'} numeric column{'s' * (n != 1)}")
+        return f"{name} on {' and '.join(parts)}"
+    done = ", ".join(filter(None, (_describe_numbers(step) for _, step in steps)))
+    return f"{name} on {done or 'transformed'} columns"
+
+
+def _describe_numbers(transformer):
+    """What a numeric step does, as adjectives: "mean-imputed, standardised"."""
+    steps = getattr(transformer, "steps", None)
+    steps = [step for _, step in steps] if steps else [transformer]
+    words = []
+    for step in steps:
+        kind = type(step).__name__
+        if kind == "SimpleImputer":
+            indicator = getattr(step, "add_indicator", False)
+            words.append("mean-imputed" + (" (with indicators)" if indicator else ""))
+        elif kind == "StandardScaler":
+            words.append("standardised")
+        elif step != "passthrough":
+            words.append(kind)
+    return ", ".join(words)
 
 
 def _rows_line(result):
@@ -940,7 +1445,7 @@ def _report_markdown(args, result, sizes):
         "",
         f"skdistill {__version__}, scikit-learn {sklearn.__version__}.",
         "",
-        f"- Teacher: `{args.teacher}` ({type(result['teacher']).__name__}, "
+        f"- Teacher: `{args.teacher}` ({_model_name(result['teacher'])}, "
         f"{format_size(teacher_size)}).",
         f"- Data: `{args.data}`, target `{args.target}`: {_rows_line(result)}"
         + (f" from `{args.unlabeled}`" if args.unlabeled else "")
@@ -952,10 +1457,12 @@ def _report_markdown(args, result, sizes):
         "",
         "The hard-label student is the same student fitted on the labels alone "
         "(alpha=0). size_ratio and speedup are teacher / model (pickled bytes, median "
-        "single-row prediction time); a distiller is measured by its fitted student, "
-        "the model saved.",
+        "single-row prediction time): above 1 the model is smaller, or faster, than "
+        "the teacher; a distiller is measured by its fitted student, the model saved.",
         "",
         result["report_table"],
+        "",
+        *_against_teacher(result.get("report_rows")),
     ]
     if result["search"] is not None:
         search = result["search"]
@@ -975,6 +1482,30 @@ def _report_markdown(args, result, sizes):
     lines += [f"- `{path}`: {format_size(size)}" for path, size in sizes.items()]
     lines += [f"- `{args.report}`: this report", "", _load_hint(args, result)]
     return "\n".join(lines) + "\n"
+
+
+def _compared(ratio, better, worse, same):
+    """``ratio`` (teacher / student) in words, e.g. ``"5.1x smaller than the teacher"``
+    or ``"4.9x LARGER than the teacher"``: never a bare ratio to misread."""
+    if not math.isfinite(ratio) or ratio <= 0:
+        return f"of unknown {same} next to the teacher"
+    if abs(math.log(ratio)) < math.log(1.05):
+        return f"about the {same} of the teacher ({ratio:.2f}x)"
+    if ratio >= 1:
+        return f"{ratio:.1f}x {better} than the teacher"
+    return f"{1 / ratio:.1f}x {worse} than the teacher"
+
+
+def _against_teacher(report_rows):
+    """One line per student: its size and single-row speed against the teacher's."""
+    lines = []
+    for row in report_rows or []:
+        if row["model"] == "teacher":
+            continue
+        size = _compared(row["size_ratio"], "smaller", "LARGER", "size")
+        speed = _compared(row["speedup"], "faster", "SLOWER", "speed")
+        lines.append(f"- {row['model']} is {size}, and {speed}.")
+    return lines
 
 
 def _summary_text(args, result, sizes):
@@ -997,8 +1528,8 @@ def _summary_text(args, result, sizes):
     student_size = sizes[args.out]
     lines.append(
         f"Size: teacher file {format_size(teacher_size)}, "
-        f"student file {format_size(student_size)} "
-        f"(teacher / student: {teacher_size / student_size:.1f}x)."
+        f"student file {format_size(student_size)}: the student is "
+        f"{_compared(teacher_size / student_size, 'smaller', 'LARGER', 'size')}."
     )
     lines.append(
         "Wrote " + ", ".join(f"{path} ({format_size(n)})" for path, n in sizes.items())
@@ -1012,6 +1543,7 @@ def _summary_json(args, result, sizes):
     return {
         "student": result["student_name"],
         "student_class": type(model.student_).__name__,
+        "student_description": _describe_student(model.student_),
         "strategy": model.strategy_.name,
         "teacher_class": type(result["teacher"]).__name__,
         "temperature": float(model.temperature),
@@ -1029,7 +1561,7 @@ def _summary_json(args, result, sizes):
 def run(args):
     """Run ``skdistill distill``; raises _UsageError/_CommandError for user errors."""
     name, params = _check_command_line(args)
-    student = _build_student(name, params)  # unknown keys fail before any work
+    student = _build_student(name, params, args.student)  # before reading any data
     if args.onnx:  # an export that cannot succeed fails before the fit, not after
         from .export._onnx import check_onnx_exportable
 

@@ -177,15 +177,11 @@ def check_nan_support(X, *, teacher, student):
 
 
 def _may_accept_nan(model):
-    """Whether ``model`` may take NaN: its tags say so, or it is a pipeline.
-
-    A pipeline's tags never allow NaN (scikit-learn does not derive them from the
-    steps), although an imputer or an encoder in front takes it: pipelines are let
-    through, to fail on their own terms if a step cannot take NaN.
-    """
+    """Whether ``model`` takes NaN, by its tags (a pipeline's worked out from its
+    steps, see ``safe_tags``), looking through ``FrozenEstimator``."""
     while is_frozen(model):
         model = model.estimator
-    return hasattr(model, "steps") or safe_tags(model).input_tags.allow_nan
+    return safe_tags(model).input_tags.allow_nan
 
 
 def validate_y(y, X, *, task, labeled=None):

@@ -18,8 +18,9 @@ from ._distill_command import (
     _USAGE_ERROR,
     _CommandError,
     _fraction,
-    _positive,
+    _seed,
     _students_epilog,
+    _temperature,
     _unit_interval,
     _UsageError,
 )
@@ -172,10 +173,10 @@ def _add_distill(sub):
     )
     student.add_argument(
         "--temperature",
-        type=_positive,
+        type=_temperature,
         metavar="T",
-        help="softmax temperature of the teacher's logits, > 0; higher is softer "
-        "(default: 1)",
+        help="softmax temperature of the teacher's logits, from 1 to 100; higher is "
+        "softer (default: 1)",
     )
     student.add_argument(
         "--alpha",
@@ -202,7 +203,7 @@ def _add_distill(sub):
     )
     student.add_argument(
         "--seed",
-        type=int,
+        type=_seed,
         default=0,
         help="seed of the split, search and student (default: 0)",
     )
@@ -229,7 +230,10 @@ def _add_distill(sub):
         "side on the held-out rows, and the search results",
     )
     outputs.add_argument(
-        "--force", action="store_true", help="overwrite output files that already exist"
+        "--force",
+        action="store_true",
+        help="overwrite output files that already exist (only once every output of "
+        "the run is written; a failed run leaves them as they were)",
     )
     outputs.add_argument(
         "--json", action="store_true", help="print the summary as JSON on stdout"
@@ -255,10 +259,16 @@ def _parser():
 
 
 def main(argv=None):
-    """Entry point of the ``skdistill`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
-    parser = getattr(args, "parser", None)
+    """Entry point of the ``skdistill`` command; returns the exit status.
+
+    Everything heavy (scikit-learn, pandas, the student frameworks) is imported
+    inside the handler, so a Ctrl-C at any point, imports included, ends with
+    status 130 and one line, not a traceback.
+    """
+    parser = None
     try:
+        args = _parser().parse_args(argv)
+        parser = getattr(args, "parser", None)
         return args.handler(args)
     except _UsageError as exc:
         parser.print_usage(sys.stderr)

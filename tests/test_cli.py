@@ -15,6 +15,7 @@ import pickle
 import re
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -654,3 +655,404 @@ def test_distill_help_explains_every_option(capsys):
 )
 def test_parse_student_spec(spec, expected):
     assert _parse_student_spec(spec) == expected
+
+
+# -- issue 11: outputs that land together, clean errors, messy data ------------------------
+
+
+def _outputs(folder):
+    return {
+        "--out": folder / "student.skops",
+        "--onnx": folder / "student.onnx",
+        "--report": folder / "report.md",
+    }
+
+
+@pytest.mark.parametrize("stage", ["writing", "moving into place"])
+def test_issue11_item9_failed_output_leaves_earlier_files_intact(
+    files, tmp_path, capsys, monkeypatch, stage
+):
+    """Disk full on the second output (--onnx), with --force over earlier outputs:
+    a clean error naming the file, and every earlier file byte for byte as it was."""
+    pytest.importorskip("skl2onnx")
+    from skdistill import _io
+
+    outputs = _outputs(tmp_path)
+    for option, path in outputs.items():
+        path.write_bytes(f"the earlier {option} file".encode())
+    before = _snapshot(tmp_path)
+    full = OSError(28, "No space left on device")  # errno.ENOSPC
+    if stage == "writing":
+        write = _io.AtomicFiles.write
+
+        def write_or_fail(self, target, content):
+            if str(target).endswith(".onnx"):
+                tmp = self.path(target)
+                tmp.write_bytes(content[:10])  # a partial temporary file
+                raise _io._naming(full, target)
+            return write(self, target, content)
+
+        monkeypatch.setattr(_io.AtomicFiles, "write", write_or_fail)
+    else:  # the student has landed already when the ONNX file cannot be moved
+        replace = os.replace
+
+        def replace_or_fail(src, dst):
+            if str(dst).endswith(".onnx"):
+                raise OSError(28, "No space left on device", str(src))
+            return replace(src, dst)
+
+        monkeypatch.setattr(_io.os, "replace", replace_or_fail)
+    argv = [*_argv(files, tmp_path), "--force", "--quiet"]
+    argv += ["--onnx", outputs["--onnx"], "--report", outputs["--report"]]
+    code, out, err = _run([str(a) for a in argv], capsys)
+    assert code == 1
+    message = " ".join(err.split())
+    assert f"could not write {outputs['--onnx']}: No space left on device" in message
+    assert "Nothing was written" in message and "free some disk space" in message
+    assert "Traceback" not in err and out == ""
+    assert _snapshot(tmp_path) == before  # same files, same bytes, no temporary file
+
+
+def test_issue11_item9_success_replaces_every_output(files, tmp_path, capsys):
+    pytest.importorskip("skl2onnx")
+    export = pytest.importorskip("skdistill.export")
+    outputs = _outputs(tmp_path)
+    for option, path in outputs.items():
+        path.write_bytes(f"the earlier {option} file".encode())
+    argv = [*_argv(files, tmp_path), "--force", "--quiet"]
+    argv += ["--onnx", outputs["--onnx"], "--report", outputs["--report"]]
+    code, out, err = _run([str(a) for a in argv], capsys)
+    assert code == 0, err
+    assert sorted(_snapshot(tmp_path)) == ["report.md", "student.onnx", "student.skops"]
+    assert export.load(outputs["--out"]).predict(_features(files)).shape == (150,)
+    assert outputs["--report"].read_text().startswith("# skdistill distill")
+    assert b"earlier" not in outputs["--onnx"].read_bytes()
+
+
+def test_issue11_item9_atomic_files_roll_back_every_target(tmp_path, monkeypatch):
+    from skdistill import _io
+
+    (tmp_path / "a.txt").write_text("old a")
+    replace = os.replace
+    moves = []
+
+    def replace_then_fail(src, dst):
+        moves.append(dst)
+        if str(dst).endswith("c.txt"):
+            raise PermissionError(13, "Permission denied", str(src))
+        return replace(src, dst)
+
+    monkeypatch.setattr(_io.os, "replace", replace_then_fail)
+    with pytest.raises(PermissionError) as excinfo:
+        with _io.AtomicFiles() as group:
+            for name in ("a.txt", "b.txt", "c.txt"):
+                group.write(tmp_path / name, f"new {name}")
+            group.commit()
+    assert excinfo.value.filename == str(tmp_path / "c.txt")  # the target, not a temp
+    assert _snapshot(tmp_path) == {"a.txt": b"old a"}  # b.txt landed, then went back
+    # Without overwrite, a target that appears before the commit is not replaced.
+    monkeypatch.setattr(_io.os, "replace", replace)
+    with pytest.raises(FileExistsError):
+        with _io.AtomicFiles(overwrite=False) as group:
+            group.write(tmp_path / "d.txt", "new d")
+            (tmp_path / "d.txt").write_text("someone else's d")
+            group.commit()
+    assert _snapshot(tmp_path) == {"a.txt": b"old a", "d.txt": b"someone else's d"}
+
+
+@pytest.mark.parametrize("test_size", ["0.999", "0.99"])
+def test_issue11_item10_test_size_that_leaves_too_few_training_rows(
+    files, tmp_path, capsys, test_size
+):
+    argv = _argv(files, tmp_path, "--test-size", test_size, "--quiet")
+    code, _, err = _run(argv, capsys)
+    assert code == 2
+    message = " ".join(err.split())
+    assert f"--test-size {test_size} holds out" in message
+    assert "of the 150 labeled rows" in message
+    assert "use a --test-size from 0 to 0.98" in message  # what works for this data
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_issue11_item10_header_only_csv(files, tmp_path, capsys):
+    data = tmp_path / "train.csv"
+    data.write_text("f0,f1,f2,f3,label\n")
+    code, _, err = _run(_argv(files, tmp_path, "--data", data, "--quiet"), capsys)
+    assert code == 1
+    message = " ".join(err.split())
+    assert f"--data {data} has a header (5 columns) but no rows" in message
+    assert "add rows below the header" in message
+    assert [p.name for p in tmp_path.iterdir()] == ["train.csv"]
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("lightgbm:n_estimators=abc", "n_estimators must be an integer, got 'abc'"),
+        ("xgboost:max_depth=2.5", "max_depth must be an integer or None, got 2.5"),
+        ("tree:max_depth=abc", "'max_depth' parameter of DecisionTreeClassifier must be"),
+        ("logreg:C=-1", "'C' parameter of LogisticRegression must be a float"),
+    ],
+    ids=["lightgbm", "xgboost", "tree", "logreg"],
+)
+def test_issue11_item10_student_value_of_the_wrong_type(
+    files, tmp_path, capsys, spec, message
+):
+    framework = spec.split(":")[0]
+    if framework in ("lightgbm", "xgboost"):
+        pytest.importorskip(framework)
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 4)  # refused before any data is read
+    code, _, err = _run(_argv(files, tmp_path, "--data", garbage, student=spec), capsys)
+    assert code == 2
+    text = " ".join(err.split())
+    assert f"--student '{spec}': " in text and message in text
+    assert "Change it in --student" in text
+    assert "Reading" not in err
+
+
+def test_issue11_item10_ctrl_c_while_importing_at_start(files, tmp_path):
+    """A KeyboardInterrupt while scikit-learn loads, as the console script runs."""
+    argv = [str(a) for a in _argv(files, tmp_path)]
+    code = textwrap.dedent(
+        f"""
+        import sys
+
+        class Interrupt:  # Ctrl-C arrives while sklearn is being imported
+            def find_spec(self, name, path=None, target=None):
+                if name == "sklearn":
+                    raise KeyboardInterrupt
+
+        sys.meta_path.insert(0, Interrupt())
+        from skdistill.cli import main  # what the skdistill console script does
+        sys.exit(main({argv!r}))
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip() == "skdistill distill: interrupted; no output written."
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "option, value, message",
+    [
+        ("--test-size", "abc", "must be a number in [0, 1), got 'abc'"),
+        ("--temperature", "0.5", "must be a number from 1 to 100 (1: the teacher's"),
+        ("--seed", "-1", "must be a whole number from 0 to 4294967295, got -1"),
+    ],
+    ids=["test-size", "temperature", "seed"],
+)
+def test_issue11_item10_option_values(files, tmp_path, capsys, option, value, message):
+    with pytest.raises(SystemExit) as excinfo:
+        main(_argv(files, tmp_path, option, value))
+    assert excinfo.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def messy(tmp_path_factory):
+    """Numbers with NaN, text with NaN, a pandas category with NaN, and two kinds of
+    odd labels; teachers are Pipelines that one-hot encode, saved with skdistill."""
+    pd = pytest.importorskip("pandas")
+    export = pytest.importorskip("skdistill.export")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    n = 320
+    X = pd.DataFrame(
+        {
+            "x1": rng.normal(size=n),
+            "x2": rng.normal(size=n),
+            "color": rng.choice(["red", "green", "blue"], size=n).astype(object),
+            "size": pd.Categorical(rng.choice(["S", "M", "L"], size=n)),
+        }
+    )
+    X.loc[rng.random(n) < 0.15, "x1"] = np.nan
+    X.loc[rng.random(n) < 0.1, "color"] = np.nan
+    X.loc[rng.random(n) < 0.1, "size"] = np.nan
+    score = X.x1.fillna(0) + (X.color == "red") - (X["size"] == "L").astype(float)
+    positive = (score + 0.3 * rng.normal(size=n)).to_numpy() > 0.2
+    folder = tmp_path_factory.mktemp("messy")
+    parquet = importlib.util.find_spec("pyarrow") is not None
+    for labels, (neg, pos) in {"yes-no": ("no", "yes"), "3-7": (3, 7)}.items():
+        y = np.where(positive, pos, neg)
+        encode = ColumnTransformer(
+            [
+                ("numbers", "passthrough", ["x1", "x2"]),
+                ("text", OneHotEncoder(handle_unknown="ignore"), ["color", "size"]),
+            ]
+        )
+        teacher = make_pipeline(encode, HistGradientBoostingClassifier(max_iter=20))
+        teacher.fit(X[:120], y[:120])  # rows the student does not see
+        export.save(teacher, folder / f"teacher-{labels}.skops")
+        train = X[120:].assign(label=y[120:])
+        if parquet:  # keeps the category dtype
+            train.to_parquet(folder / f"train-{labels}.parquet")
+        train.to_csv(folder / f"train-{labels}.csv", index=False)
+    return {"folder": folder, "X": X[120:].reset_index(drop=True), "parquet": parquet}
+
+
+@pytest.mark.parametrize("labels", ["yes-no", "3-7"])
+@pytest.mark.parametrize("student", ["tree", "logreg", "mlp", "lightgbm", "xgboost"])
+def test_issue11_item11_text_categories_and_missing_values(
+    messy, tmp_path, capsys, student, labels
+):
+    export = pytest.importorskip("skdistill.export")
+    if student in ("lightgbm", "xgboost"):
+        pytest.importorskip(student)
+    folder = messy["folder"]
+    suffix = "parquet" if messy["parquet"] and labels == "yes-no" else "csv"
+    out = tmp_path / "student.skops"
+    argv = [
+        "distill",
+        "--teacher",
+        folder / f"teacher-{labels}.skops",
+        "--data",
+        folder / f"train-{labels}.{suffix}",
+        "--target",
+        "label",
+        "--student",
+        student,
+        "--out",
+        out,
+        "--quiet",
+    ]
+    code, out_text, err = _run([str(a) for a in argv], capsys)
+    assert code == 0, err
+    assert "Traceback" not in err
+    # The summary says what the student carries, and which way the sizes go.
+    first = out_text.splitlines()[0]
+    assert "Pipeline(HistGradientBoostingClassifier) teacher" in first
+    assert "2 one-hot encoded columns" in first
+    if student in ("logreg", "mlp"):
+        assert "mean-imputed (with indicators), standardised numeric columns" in first
+    else:
+        assert "2 raw numeric columns" in first
+    assert re.search(r"the student is \d+\.\dx (smaller|LARGER) than the teacher", out_text)
+    scores = {
+        line.split()[0] + " " + line.split()[1]: float(line.split()[2])
+        for line in out_text.splitlines()
+        if line.startswith("  distilled") or line.startswith("  hard-label")
+    }
+    assert scores[f"distilled {student}"] > 0.6  # accuracy on held-out rows
+    # The saved model predicts on the raw frame: text, categories, NaN, an unseen value.
+    trusted = (
+        re.findall(r"'([\w.]+)'", out_text.split("trusted=")[-1])
+        if ("trusted=" in out_text)
+        else None
+    )
+    model = export.load(out, trusted=trusted)
+    X = messy["X"].copy()
+    X.loc[0, "color"] = "ultraviolet"
+    pred = model.predict(X)
+    expected = {"no", "yes"} if labels == "yes-no" else {3, 7}
+    assert set(pred.tolist()) <= expected and len(pred) == len(X)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_issue11_item11_onnx_is_refused_before_fitting_for_text_columns(
+    messy, tmp_path, capsys
+):
+    folder = messy["folder"]
+    argv = [
+        "distill",
+        "--teacher",
+        folder / "teacher-3-7.skops",
+        "--data",
+        folder / "train-3-7.csv",
+        "--target",
+        "label",
+        "--student",
+        "logreg",
+        "--out",
+        tmp_path / "student.skops",
+        "--onnx",
+        tmp_path / "student.onnx",
+    ]
+    code, _, err = _run([str(a) for a in argv], capsys)
+    assert code == 2
+    message = " ".join(err.split())
+    assert "--onnx: " in message and "color, size" in message
+    assert "Leave out --onnx" in message
+    assert "Distilling" not in err  # refused before fitting
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture(scope="module")
+def numbers_with_nan(tmp_path_factory):
+    pd = pytest.importorskip("pandas")
+    export = pytest.importorskip("skdistill.export")
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(300, 3)), columns=["a", "b", "c"])
+    y = (X.a + X.b > 0).astype(int)
+    X.loc[rng.random(300) < 0.1, "a"] = np.nan
+    folder = tmp_path_factory.mktemp("nan")
+    teacher = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    export.save(teacher.fit(X[:150], y[:150]), folder / "teacher.skops")
+    X[150:].assign(label=y[150:]).to_csv(folder / "train.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("student", ["logreg", "mlp"])
+def test_issue11_item11_onnx_with_missing_numbers(
+    numbers_with_nan, tmp_path, capsys, student
+):
+    """logreg and mlp impute missing numbers (without indicator columns, which the
+    ONNX converters lack) and export exactly."""
+    ort = pytest.importorskip("onnxruntime")
+    export = pytest.importorskip("skdistill.export")
+    pd = pytest.importorskip("pandas")
+    folder = numbers_with_nan
+    argv = [
+        "distill",
+        "--teacher",
+        folder / "teacher.skops",
+        "--data",
+        folder / "train.csv",
+        "--target",
+        "label",
+        "--student",
+        student,
+        "--out",
+        tmp_path / "student.skops",
+        "--onnx",
+        tmp_path / "student.onnx",
+        "--json",
+        "--quiet",
+    ]
+    code, out, err = _run([str(a) for a in argv], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["student_description"].endswith("on mean-imputed, standardised columns")
+    model = export.load(tmp_path / "student.skops", trusted=summary["types_to_trust"])
+    X = pd.read_csv(folder / "train.csv").drop(columns="label")
+    assert X.isna().any().any()
+    session = ort.InferenceSession(str(tmp_path / "student.onnx"))
+    label, proba = session.run(None, {"X": X.to_numpy(dtype=np.float32)})
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
+    np.testing.assert_array_equal(label, model.predict(X))
+
+
+@pytest.mark.parametrize(
+    "ratio, words",
+    [
+        (5.1, "5.1x smaller than the teacher"),
+        (1 / 4.9, "4.9x LARGER than the teacher"),
+        (1.02, "about the size of the teacher (1.02x)"),
+    ],
+    ids=["smaller", "larger", "same"],
+)
+def test_issue11_item11_size_ratios_say_which_way(ratio, words):
+    from skdistill._demo import _ratio
+    from skdistill._distill_command import _compared
+
+    assert _compared(ratio, "smaller", "LARGER", "size") == words
+    assert _ratio(0.2, "LARGER") == "5.0x LARGER"  # the demo's "smaller" column
+    assert _ratio(12.0, "LARGER") == "12x"
