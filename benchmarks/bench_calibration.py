@@ -123,7 +123,7 @@ class _NoMap:
 
     def __enter__(self):
         self.original = BaseStrategy.set_output_map
-        BaseStrategy.set_output_map = lambda strategy, scale, bias=None: strategy
+        BaseStrategy.set_output_map = lambda strategy, *args, **kwargs: strategy
         return self
 
     def __exit__(self, *exc):

@@ -125,7 +125,12 @@ def distiller(teacher, student_name, seed, **params):
         teacher,
         student_name,
         seed,
-        **{"temperature": TEMPERATURE, "alpha": ALPHA, **params},
+        **{
+            "temperature": TEMPERATURE,
+            "alpha": ALPHA,
+            "unlabeled_label": UNLABELED,
+            **params,
+        },
     )
 
 

@@ -13,6 +13,7 @@ from sklearn.ensemble import (
     RandomForestRegressor,
 )
 from sklearn.exceptions import InconsistentVersionWarning
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -53,6 +54,11 @@ CLASSIFIER_STUDENTS = {
         "expand",
     ),
     "tree-regress": (lambda: DecisionTreeRegressor(max_depth=3), "regress"),
+    # a SimpleImputer keeps a numpy.dtype, trusted (rebuilt without pickle)
+    "pipeline-imputer": (
+        lambda: make_pipeline(SimpleImputer(), LogisticRegression(max_iter=500)),
+        "expand",
+    ),
     "mlp": (
         lambda: MLPClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0),
         "expand",

@@ -9,9 +9,10 @@ This is where distillation pays most: a teacher fitted on the few labeled rows
 labels all the others with its probabilities, and the student learns from every
 row.
 
-In skdistill, a row whose label is :data:`~skdistill.UNLABELED` (``-1``, the
-convention of :class:`~sklearn.semi_supervised.SelfTrainingClassifier`) gets the
-teacher's soft targets alone. This example varies the share of labeled digits from
+In skdistill, with ``unlabeled_label=UNLABELED``, a row whose label is
+:data:`~skdistill.UNLABELED` (``-1``, the convention of
+:class:`~sklearn.semi_supervised.SelfTrainingClassifier`) gets the teacher's soft
+targets alone. This example varies the share of labeled digits from
 5% to 100% and compares a depth-8 tree fitted on the labeled rows alone with the
 same tree distilled on all of them.
 """
@@ -57,6 +58,7 @@ for i, seed in enumerate(seeds):
             DecisionTreeClassifier(max_depth=8),
             temperature=1.0,
             alpha=0.5,
+            unlabeled_label=UNLABELED,
             random_state=seed,
         ).fit(X_train, y_partial)
 

@@ -57,6 +57,9 @@ _FRAMEWORK_TYPES = (
     "lightgbm.basic.Booster",
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.sklearn.LGBMRegressor",
+    # A dtype (SimpleImputer keeps one): skops rebuilds it as the dtype of an empty
+    # array read with np.load(allow_pickle=False), so no object dtype can come back.
+    "numpy.dtype",
     # The optimizer state an MLP student keeps after fit: plain arrays and floats.
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
@@ -135,6 +138,9 @@ def trusted_types():
       forest; for HistGradientBoosting, categorical splits only on features its
       bin mapper treats as categorical, bitset indices in range, known categories
       in [0, 255], and a preprocessor that outputs each feature once;
+    - ``numpy.dtype`` (a ``SimpleImputer`` keeps one): skops rebuilds it as the
+      dtype of an empty array read with ``np.load(allow_pickle=False)``, which
+      cannot produce an object dtype;
     - the LightGBM and XGBoost scikit-learn wrappers and their boosters (plus
       ``collections.OrderedDict``, a plain container LightGBM stores). A booster's
       state is its model in the library's own text (LightGBM) or UBJSON (XGBoost)
