@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import machine_facts, write_result
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -44,7 +45,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from _common import machine_facts, write_result
 from skdistill import UNLABELED, DistillationWarning, DistilledClassifier, TeacherEnsemble
 from skdistill._targets import softmax
 from skdistill.report import expected_calibration_error
@@ -74,9 +74,7 @@ def students():
             StandardScaler(), LogisticRegression(max_iter=2000)
         ),
         "regression tree": DecisionTreeRegressor(max_depth=6),
-        "LightGBM-20": LGBMClassifier(
-            n_estimators=20, num_leaves=15, verbose=-1, n_jobs=1
-        ),
+        "LightGBM-20": LGBMClassifier(n_estimators=20, num_leaves=15, verbose=-1, n_jobs=1),
         "XGBoost-20": XGBClassifier(n_estimators=20, max_depth=4, n_jobs=1),
         "MLP": make_pipeline(
             StandardScaler(),
@@ -169,7 +167,9 @@ def run_cell(teachers, student, mode, X_tr, y_tr, X_te, y_te, seed):
 
 
 def teachers_for(X_t, y_t, seed):
-    hgb = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, random_state=seed)
+    hgb = HistGradientBoostingClassifier(
+        max_iter=300, learning_rate=0.05, random_state=seed
+    )
     hgb.fit(X_t, y_t)
     forest = RandomForestClassifier(n_estimators=100, min_samples_leaf=3, random_state=seed)
     forest.fit(X_t, y_t)
@@ -201,7 +201,9 @@ def main():
                 for mode in MODES:
                     for student_name, student in students().items():
                         log(f"{name} seed {seed} {mode} {student_name}")
-                        cell = run_cell(teachers, student, mode, X_tr, y_tr, X_te, y_te, seed)
+                        cell = run_cell(
+                            teachers, student, mode, X_tr, y_tr, X_te, y_te, seed
+                        )
                         key = "two" if mode == "two teachers" else "one"
                         rows.append(
                             {
@@ -228,7 +230,9 @@ def _configs():
 def render(table, seeds, datasets, minutes):
     configs = _configs()
     cols = [str(c) for c in configs]
-    means = table.groupby(["dataset", "mode", "student"], sort=False).mean(numeric_only=True)
+    means = table.groupby(["dataset", "mode", "student"], sort=False).mean(
+        numeric_only=True
+    )
     bound = np.maximum(means["teacher"], means["hard"]) + TOLERANCE
     passed = means[cols].le(bound, axis=0)
     lines = [

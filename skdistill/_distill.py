@@ -17,11 +17,11 @@ from sklearn.base import (
     RegressorMixin,
     clone,
 )
+from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
-from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
 
 from ._compat import (
@@ -804,9 +804,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         smoothing = strategy._smooths()
         if isinstance(self.calibration_cv, str):  # "train"
             logits = strategy.tempered_logits(X)
-            return fit_output_map(
-                logits, targets.proba_at_one, weight, smoothing=smoothing
-            )
+            return fit_output_map(logits, targets.proba_at_one, weight, smoothing=smoothing)
         rows = np.flatnonzero(real)
         strata = np.argmax(targets.proba[rows], axis=1)
         cv = _calibration_splitter(self.calibration_cv, strata)

@@ -229,7 +229,9 @@ def test_issue11_item4_extreme_temperatures_give_sound_probabilities(
     proba = model.predict_proba(X_test)
     assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
-    np.testing.assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X_test))
+    np.testing.assert_array_equal(
+        model.classes_[proba.argmax(axis=1)], model.predict(X_test)
+    )
     baseline = clone(model).set_params(temperature=1.0).fit(X_train, y_train)
     assert model.score(X_test, y_test) >= baseline.score(X_test, y_test) - 0.05
     assert expected_calibration_error(y_test, proba) < 0.1

@@ -238,7 +238,9 @@ def test_sample_weight_multiplies_targets(iris):
     weight = np.random.RandomState(0).randint(1, 4, size=len(y))
     student = make_pipeline(LogisticRegression(max_iter=5000))
     # (out-of-fold maps differ: repeated rows fall on both sides of a fold)
-    weighted = DistilledClassifier(teacher, student, fit_teacher=False, calibration_cv="train")
+    weighted = DistilledClassifier(
+        teacher, student, fit_teacher=False, calibration_cv="train"
+    )
     weighted.fit(X, y, sample_weight=weight)
     repeated = clone(weighted)
     repeated.fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
@@ -344,7 +346,9 @@ def test_fit_output_map_recovers_a_known_map():
     logits = rng.normal(size=(300, 4))
     for scale in (0.3, 1.0, 4.0, 25.0):
         bias = np.array([0.0, 1.0, -2.0, 0.3])
-        fitted_scale, fitted_bias, _ = fit_output_map(logits, softmax(scale * logits + bias))
+        fitted_scale, fitted_bias, _ = fit_output_map(
+            logits, softmax(scale * logits + bias)
+        )
         assert fitted_scale == pytest.approx(scale, rel=1e-3)
         np.testing.assert_allclose(fitted_bias, bias, atol=1e-3)
     # weights: rows of weight 0 do not count

@@ -6,6 +6,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from _nets import skorch_net
 from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.ensemble import GradientBoostingClassifier, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeClassifier
@@ -34,23 +35,6 @@ def _xgboost():
     return xgboost.XGBClassifier(n_estimators=8, max_depth=2, n_jobs=1)
 
 
-def _skorch(n_features, n_classes):
-    torch = pytest.importorskip("torch")
-    skorch = pytest.importorskip("skorch")
-    module = torch.nn.Sequential(
-        torch.nn.Linear(n_features, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_classes)
-    )
-    return skorch.NeuralNetClassifier(
-        module,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.Adam,
-        lr=0.05,
-        max_epochs=10,
-        train_split=None,
-        verbose=0,
-    )
-
-
 #: Student kinds: id -> (student factory(n_features, n_classes), strategy, strategy name).
 STUDENTS = {
     "tree": (lambda f, k: DecisionTreeClassifier(max_depth=3), "auto", "expand"),
@@ -72,7 +56,7 @@ STUDENTS = {
         "lightgbm",
     ),
     "xgboost": (lambda f, k: _xgboost(), "auto", "xgboost"),
-    "skorch": (_skorch, "auto", "skorch"),
+    "skorch": (skorch_net, "auto", "skorch"),
 }
 
 #: Kinds whose student is made of trees, for compile_student.

@@ -36,6 +36,8 @@ pytest.importorskip("onnx")
 pytest.importorskip("skl2onnx")
 ort = pytest.importorskip("onnxruntime")
 
+from _nets import skorch_net  # noqa: E402
+
 from skdistill.export import to_onnx  # noqa: E402
 from skdistill.export._onnx import check_onnx_exportable  # noqa: E402
 
@@ -481,22 +483,6 @@ def test_check_onnx_exportable_refuses_what_to_onnx_refuses():
 # -- student_features: the graph feeds the student its own columns ------------------------
 
 
-def _skorch_net(n_features, n_classes):
-    torch = pytest.importorskip("torch")
-    skorch = pytest.importorskip("skorch")
-    module = torch.nn.Sequential(
-        torch.nn.Linear(n_features, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_classes)
-    )
-    return skorch.NeuralNetClassifier(
-        module,
-        criterion=torch.nn.CrossEntropyLoss,
-        max_epochs=5,
-        lr=0.05,
-        train_split=None,
-        verbose=0,
-    )
-
-
 @pytest.mark.parametrize(
     "student",
     [DecisionTreeClassifier(max_depth=4), RidgeClassifier(), "skorch"],
@@ -504,7 +490,7 @@ def _skorch_net(n_features, n_classes):
 )
 def test_onnx_student_features_select_the_students_columns(student):
     if student == "skorch":
-        student = _skorch_net(3, 3)
+        student = skorch_net(3, 3, max_epochs=5)
     X, y, _ = _nan_data(3)
     X = np.nan_to_num(X).astype(np.float32)  # float32: what a skorch net takes
     teacher = LogisticRegression(max_iter=500).fit(X, y)

@@ -452,7 +452,9 @@ def test_issue11_item3_summary_does_not_hide_worse_calibration():
     assert "paid off" not in text
     unclear = Verdict("s", "log_loss", (0.30, 0.31), (0.29, 0.30), 0.02, False)
     text = summarize([auc, unclear])
-    assert text.startswith("paid off on roc_auc") and "no clear difference on log_loss" in text
+    assert (
+        text.startswith("paid off on roc_auc") and "no clear difference on log_loss" in text
+    )
 
 
 @pytest.fixture(scope="module")

@@ -62,10 +62,12 @@ class ExpandStrategy(BaseStrategy):
     student learns the target distribution; at predict time its probabilities are
     mapped back to temperature 1 by ``softmax(s * log((1 - e) p + e / K) + b)``,
     with ``s``, ``b`` and ``e`` fitted by the distiller on the student's out-of-fold
-    outputs (see :func:`~skdistill.strategies.fit_output_map`). A scikit-learn decision tree gets
-    the map written into its leaves instead, and a logistic regression into its
-    coefficients (either alone or last in a Pipeline) (``scale_`` is then 1 and ``bias_`` 0): the
-    fitted ``student_`` alone predicts the probabilities at temperature 1, with no
+    outputs (see :func:`~skdistill.strategies.fit_output_map`). A scikit-learn
+    decision tree gets the map written into its leaves instead, and a logistic
+    regression into its coefficients, alone or last in a Pipeline (the map applied
+    at predict time, ``scale_``, ``bias_`` and ``smoothing_``, is then the
+    identity): the fitted ``student_`` alone predicts the probabilities at
+    temperature 1, with no
     overhead when it serves.
 
     Parameters

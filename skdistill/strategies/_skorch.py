@@ -280,8 +280,9 @@ class SkorchStrategy(BaseStrategy):
     weighted by ``sample_weight`` (rescaled to mean 1). The student is used at
     temperature 1: its logits are ``s * z + b``, with ``s`` and ``b`` fitted by
     the distiller (:func:`~skdistill.strategies.fit_output_map`) so that a net
-    that cannot match its soft targets is not over-confident. ``y`` reaches the net as a float matrix
-    ``[label index, weight, teacher logits...]``, so the net's ``train_split`` is
+    that cannot match its soft targets is not over-confident. ``y`` reaches the
+    net as a float matrix ``[label index, weight, teacher logits...]``, so the
+    net's ``train_split`` is
     wrapped to split on the label column, scoring callbacks that use skorch's
     default ``target_extractor`` get the label column, and the validation loss is
     the distillation loss (monitor ``valid_loss`` for early stopping). Unlabeled

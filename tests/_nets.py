@@ -1,0 +1,21 @@
+"""A small skorch net shared by the export tests (skipped without torch/skorch)."""
+
+import pytest
+
+
+def skorch_net(n_features, n_classes, **params):
+    """A one-hidden-layer ``NeuralNetClassifier`` whose module outputs logits."""
+    torch = pytest.importorskip("torch")
+    skorch = pytest.importorskip("skorch")
+    module = torch.nn.Sequential(
+        torch.nn.Linear(n_features, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_classes)
+    )
+    settings = dict(
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam,
+        lr=0.05,
+        max_epochs=10,
+        train_split=None,
+        verbose=0,
+    )
+    return skorch.NeuralNetClassifier(module, **{**settings, **params})
