@@ -49,6 +49,7 @@ from skdistill import UNLABELED, DistillationWarning, DistilledClassifier, Teach
 from skdistill._targets import softmax
 from skdistill.report import expected_calibration_error
 from skdistill.strategies import BaseStrategy
+from skdistill.transfer import GaussianJitter
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 DATASETS = {
@@ -140,7 +141,7 @@ def run_cell(teachers, student, mode, X_tr, y_tr, X_te, y_te, seed):
         y_fit = np.where(rng.rand(len(y_tr)) < 0.2, y_tr, UNLABELED)
         extra = {"unlabeled_label": UNLABELED}
     elif mode == "transfer 2x":
-        extra = {"transfer_set": "gaussian", "transfer_size": 2.0}
+        extra = {"transfer_set": GaussianJitter(size=2.0)}
     teacher = teachers["two"] if mode == "two teachers" else teachers["one"]
     base = DistilledClassifier(teacher, student, random_state=seed, **extra)
     out = {}

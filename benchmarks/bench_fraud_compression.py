@@ -319,14 +319,14 @@ def strategy_of(kind):
 def param_grid(keep):
     categorical = keep or None
     samplers = [
-        GaussianJitter(categorical_features=categorical),
-        MinorityOversampler(categorical_features=categorical),
+        GaussianJitter(categorical_features=categorical, size=TRANSFER_SIZE),
+        MinorityOversampler(categorical_features=categorical, size=TRANSFER_SIZE),
     ]
     soft = {"alpha": list(ALPHAS), "temperature": list(TEMPERATURES)}
     return [
-        {"alpha": [0.0], "transfer_size": [0]},  # the hard-label student
-        {**soft, "transfer_size": [0]},
-        {**soft, "transfer_set": samplers, "transfer_size": [TRANSFER_SIZE]},
+        {"alpha": [0.0], "transfer_set": [None]},  # the hard-label student
+        {**soft, "transfer_set": [None]},
+        {**soft, "transfer_set": samplers},
     ]
 
 
@@ -335,7 +335,7 @@ def describe(params):
     text = f"a={params['alpha']:g}"
     if params["alpha"] > 0:
         text += f" T={params.get('temperature', 1.0):g}"
-    if params.get("transfer_size", 0):
+    if params.get("transfer_set") is not None:
         sampler = type(params["transfer_set"]).__name__
         text += (
             " +" + {"GaussianJitter": "gauss", "MinorityOversampler": "minority"}[sampler]
@@ -346,7 +346,7 @@ def describe(params):
 def distil(kind, teacher, memory, X, y, categorical, keep, seed):
     student = make_student(kind, seed, categorical)
     base = DistilledClassifier(
-        teacher, student, strategy=strategy_of(kind), alpha=0.0, transfer_size=0,
+        teacher, student, strategy=strategy_of(kind), alpha=0.0,
         transfer_set=None, memory=memory, random_state=seed,
     )  # fmt: skip
     search = GridSearchCV(

@@ -19,7 +19,7 @@ alpha 0.8 (fixed, the setting of ``bench_native_students.py``):
 * hard labels (the student alone) and plain distillation (no transfer set);
 * out-of-fold targets: ``teacher_cv=3`` with an unfitted teacher;
 * transfer sets ``gaussian``, ``munge``, ``mixup``, ``minority`` (default
-  parameters) at several sizes, with ``transfer_weight=1`` and ``"balanced"``.
+  parameters) at several sizes, with ``weight=1`` and ``"balanced"``.
 
 The teacher's logits are memoised per rows (``MemoTeacher``), so both students share
 the training-row logits, the out-of-fold teachers and the labels of each transfer
@@ -47,6 +47,7 @@ from _memo_teacher import (
     make_student,
 )
 from _memo_teacher import distiller as _distiller
+from sklearn.base import clone
 from sklearn.impute import SimpleImputer
 from sklearn.metrics import accuracy_score, average_precision_score, log_loss, roc_auc_score
 from sklearn.model_selection import train_test_split
@@ -212,10 +213,10 @@ def run_seed(name, X, y, cat, seed, plan, students):
             ),
         }
         for kind, size, weight in modes:
+            sampler = clone(samplers[kind]).set_params(size=float(size), weight=weight)
             methods[mode_name(kind, size, weight)] = distiller(
-                teacher, student_name, seed, transfer_set=samplers[kind],
-                transfer_size=float(size), transfer_weight=weight,
-            )  # fmt: skip
+                teacher, student_name, seed, transfer_set=sampler
+            )
         for method, model in methods.items():
             n_log = len(LABELING_LOG)
             start = time.perf_counter()
@@ -416,7 +417,7 @@ below).
   transfer sets `gaussian`, `munge`, `mixup`, `minority` with their default
   parameters (`GaussianJitter(scale=0.1)`, `MUNGE(p=0.5, s=1)`, `Mixup(alpha=0.2)`,
   `MinorityOversampler(minority_ratio=0.5, scale=0.1, k_neighbors=5)`) at the sizes
-  above (ratios of the training rows), each with `transfer_weight=1` and
+  above (ratios of the training rows), each with `weight=1` and
   `"balanced"` (all new rows together weigh as much as the real ones; at 1x both are the
   same fit, so only one row is shown).
 - Categorical columns declared to the samplers (copied, never jittered): covertype's 44

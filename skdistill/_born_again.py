@@ -11,17 +11,10 @@ import time
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    clone,
-    is_classifier,
-)
+from sklearn.base import ClassifierMixin, clone, is_classifier
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -32,20 +25,15 @@ from ._compat import (
     check_sample_weight,
     fit_context,
     safe_indexing,
-    shared_input_tags,
 )
-from ._distill import DistilledClassifier
+from ._distill import DistilledClassifier, _BaseDistiller
+from ._seeding import RandomStreams, seed_unset
 from ._targets import MAX_TEMPERATURE, MIN_TEMPERATURE
 from ._validation import is_fitted, name_of, validate_X, validate_y
 from .strategies import STRATEGY_NAMES, BaseStrategy
 from .strategies._base import fit_weighted
 
 __all__ = ["BornAgainClassifier"]
-
-#: Depth of the default student, the default of DistilledClassifier.
-_DEFAULT_MAX_DEPTH = 6
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def _generations_have(method):
@@ -68,21 +56,7 @@ def _generations_have(method):
     return check
 
 
-def _seed_unset(estimator, seed):
-    """Set ``estimator``'s unset ``random_state`` parameters to ``seed``; return it."""
-    if seed is None:
-        return estimator
-    unset = {
-        key: seed
-        for key, value in estimator.get_params(deep=True).items()
-        if key.split("__")[-1] == "random_state" and value is None
-    }
-    if unset:
-        estimator.set_params(**unset)
-    return estimator
-
-
-class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class BornAgainClassifier(ClassifierMixin, _BaseDistiller):
     """Self-distillation: a student distilled from itself, generation after generation.
 
     Generation 0 is the student fitted on the labels (or, if ``teacher`` is given,
@@ -241,47 +215,10 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.strategy = strategy
         self.random_state = random_state
 
-    # -- the external teacher stays the user's, as in DistilledClassifier ------------
-
-    def __sklearn_clone__(self):
-        """Clone the parameters, but keep a fitted ``teacher`` by reference."""
-        params = self.get_params(deep=False)
-        teacher = params.pop("teacher")
-        if not is_fitted(teacher):
-            teacher = clone(teacher)
-        params = {key: clone(value, safe=False) for key, value in params.items()}
-        return type(self)(teacher=teacher, **params)
-
-    def set_params(self, **params):
-        """Set parameters; nested ``teacher__*`` ones only on an unfitted teacher.
-
-        Parameters
-        ----------
-        **params : dict
-            Estimator parameters, e.g. ``n_generations=2`` or
-            ``student__max_depth=4``.
-
-        Returns
-        -------
-        self : BornAgainClassifier
-            This estimator.
-        """
-        nested = sorted(key for key in params if key.startswith("teacher__"))
-        teacher = params.get("teacher", getattr(self, "teacher", None))
-        if nested and teacher is not None and is_fitted(teacher):
-            raise ValueError(
-                f"Cannot set {nested} on the fitted teacher {name_of(teacher)}: it is "
-                "used as is and would be changed in place. Pass an unfitted teacher "
-                "to tune it, or set_params(teacher=another_fitted_teacher)."
-            )
-        return super().set_params(**params)
+    _task = "classification"
+    _default_student = DecisionTreeClassifier
 
     # -- fit ----------------------------------------------------------------------------
-
-    def _student_or_default(self):
-        if self.student is None:
-            return DecisionTreeClassifier(max_depth=_DEFAULT_MAX_DEPTH)
-        return self.student
 
     def _check_student(self, student):
         if self.teacher is None and not is_classifier(student):
@@ -340,16 +277,14 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _fit_generation(self, k, student, previous, X, y, sample_weight, seed):
         """Fit generation ``k``: the student on the labels, or distilled from a teacher."""
         if k == 0 and self.teacher is None:
-            model = _seed_unset(clone(student), seed)
+            model = seed_unset(clone(student), seed)
             return fit_weighted(model, X, y, sample_weight, strategy=None)
         model = DistilledClassifier(
-            self.teacher if k == 0 else previous,
+            self.teacher if k == 0 else previous,  # a fitted generation is used as is
             clone(student),
             temperature=self.temperature,
             alpha=self.alpha,
             strategy=self.strategy,
-            fit_teacher="auto" if k == 0 else False,
-            unlabeled_label=None,  # every row has a label, -1 included
             random_state=seed,
         )
         return model.fit(X, y, sample_weight=sample_weight)
@@ -391,14 +326,10 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X)
 
-        # Drawn one at a time, so the split and the seeds of the first generations do
-        # not depend on n_generations.
-        rng = None if self.random_state is None else check_random_state(self.random_state)
-
-        def draw():
-            return None if rng is None else int(rng.randint(_MAX_SEED))
-
-        train, val = self._split(y, draw())
+        # One stream each, so that the split and the first generations do not depend
+        # on n_generations.
+        streams = RandomStreams(self.random_state)
+        train, val = self._split(y, streams.seed("validation split"))
         X_train, X_val = safe_indexing(X, train), safe_indexing(X, val)
         y_train, y_val = y[train], y[val]
         w_train = None if sample_weight is None else sample_weight[train]
@@ -410,7 +341,13 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             start = time.perf_counter()
             previous = generations[-1] if generations else None
             model = self._fit_generation(
-                k, student, previous, X_train, y_train, w_train, draw()
+                k,
+                student,
+                previous,
+                X_train,
+                y_train,
+                w_train,
+                streams.seed("generation", str(k)),
             )
             fit_times.append(time.perf_counter() - start)
             scores.append(self._score(scorer, model, X_val, y_val, w_val))
@@ -511,9 +448,3 @@ class BornAgainClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         X = self._check_X(X)
         return self.best_estimator_.decision_function(X)
-
-    def __sklearn_tags__(self):
-        models = [self._student_or_default()]
-        if self.teacher is not None:
-            models.append(self.teacher)
-        return shared_input_tags(super().__sklearn_tags__(), models)

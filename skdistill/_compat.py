@@ -17,10 +17,12 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled as routing_enabled,
 )
 from sklearn.utils.metadata_routing import process_routing
+from sklearn.utils.metaestimators import _BaseComposition as BaseComposition
 from sklearn.utils.validation import _check_method_params
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 
 __all__ = [
+    "BaseComposition",
     "HasMethods",
     "Interval",
     "StrOptions",

@@ -19,10 +19,10 @@ from sklearn.base import (
 )
 from sklearn.model_selection import KFold, StratifiedKFold, check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, check_memory, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import (
     HasMethods,
@@ -38,36 +38,28 @@ from ._compat import (
     shared_input_tags,
     slice_fit_params,
 )
-from ._ensemble import TeacherEnsemble, check_teacher_list
+from ._ensemble import TeacherEnsemble
 from ._rows import (
+    TrainingRows,
     concat_rows,
     labeled_mask,
     nearest_rows,
     resolve_student_features,
     student_view,
 )
+from ._seeding import RandomStreams
+from ._source import TeacherSource, teacher_models
 from ._targets import (
     MAX_TEMPERATURE,
     MIN_TEMPERATURE,
     UNLABELED,
     SoftTargets,
-    binary_logits,
     fit_output_map,
     log_softmax,
 )
-from ._teacher import (
-    cached_teacher_logits,
-    fitted_teacher,
-    out_of_fold_logits,
-    remember_fingerprint,
-    teacher_classes,
-    teacher_fingerprint,
-    teacher_predict,
-)
-from ._teacher import teacher_logits as _teacher_logits
+from ._teacher import remember_fingerprint, teacher_fingerprint, teacher_predict
 from ._validation import (
     check_nan_support,
-    check_teacher_features,
     encode_labels,
     is_fitted,
     name_of,
@@ -97,7 +89,6 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         "teacher": [HasMethods(["predict"])],
         "student": [HasMethods(["fit", "predict"]), None],
         "alpha": [Interval(Real, 0, 1, closed="both")],
-        "fit_teacher": [StrOptions({"auto"}), "boolean"],
         "random_state": ["random_state"],
     }
 
@@ -125,9 +116,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         """
         state = dict(super().__getstate__())  # object.__getstate__ gives __dict__ itself
         teacher = self.__dict__.get("teacher")
-        if self.__dict__.get("memory") is not None and _teacher_models(teacher) == [
-            teacher
-        ]:
+        if self.__dict__.get("memory") is not None and teacher_models(teacher) == [teacher]:
             if is_fitted(teacher):
                 state["_teacher_fingerprint"] = teacher_fingerprint(teacher)
         # A fitted teacher_ is teacher, and student_ is strategy_.student_: keep one
@@ -169,6 +158,8 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         """
         nested = sorted(key for key in params if key.startswith("teacher__"))
         teacher = params.get("teacher", getattr(self, "teacher", None))
+        if isinstance(teacher, TeacherEnsemble):
+            nested = []  # its weights are tunable; it guards its fitted members itself
         if nested and _teacher_is_fitted(teacher):
             raise ValueError(
                 f"Cannot set {nested} on the fitted teacher {name_of(teacher)}: it is "
@@ -200,9 +191,21 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             return self._default_student(max_depth=_DEFAULT_MAX_DEPTH)
         return self.student
 
-    def _make_student(self):
+    def _make_student(self, streams):
         """A fresh student; unset random states are drawn from ``random_state``."""
-        return _seeded(clone(self._student_or_default()), self.random_state, offset=0)
+        return streams.seeded(clone(self._student_or_default()), "student")
+
+    def _source(self, streams):
+        """The ``teacher`` parameter as one object (see ``TeacherSource``)."""
+        return TeacherSource(
+            self.teacher,
+            task=self._task,
+            streams=streams,
+            response_method=getattr(self, "response_method", "auto"),
+            memory=getattr(self, "memory", None),
+            n_jobs=getattr(self, "n_jobs", None),
+            verbose=getattr(self, "verbose", 0),
+        )
 
     def _check_X(self, X):
         """Validate X at predict time: fitted, same features, finite where needed.
@@ -232,36 +235,10 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         tags_allow = self.__sklearn_tags__().input_tags.allow_nan
         self._check_nan = not tags_allow and safe_tags(student).input_tags.allow_nan
 
-    def _fitted_teacher(self, X, y, sample_weight, labeled=None):
-        """The fitted teacher: the user's, or clone(s) fitted on the labeled rows."""
-        if labeled is not None and not labeled.all():
-            rows = np.flatnonzero(labeled)
-            X, y = safe_indexing(X, rows), y[rows]
-            sample_weight = None if sample_weight is None else sample_weight[rows]
-        if isinstance(self.teacher, list):
-            return self._fitted_ensemble(X, y, sample_weight)
-        teacher = fitted_teacher(
-            self.teacher,
-            X,
-            y,
-            fit_teacher=self.fit_teacher,
-            seed=lambda est: _seeded(est, self.random_state, offset=1),
-            sample_weight=sample_weight,
-            task=self._task,
-        )
-        check_teacher_features(teacher, X)
-        return teacher
-
-    def _teacher_fits_inside(self):
-        """Whether fit fits the teacher (a clone) rather than using it as is."""
-        if isinstance(self.teacher, str):
-            return False
-        return self.fit_teacher is True or not _teacher_is_fitted(self.teacher)
-
     # -- sklearn protocol ---------------------------------------------------------------
 
     def __sklearn_tags__(self):
-        models = [self._student_or_default(), *_teacher_models(self.teacher)]
+        models = [self._student_or_default(), *teacher_models(self.teacher)]
         return shared_input_tags(super().__sklearn_tags__(), models)
 
     def get_metadata_routing(self):
@@ -293,50 +270,21 @@ def _check_non_negative(sample_weight):
         )
 
 
-def _seeded(estimator, random_state, *, offset):
-    """Set ``estimator``'s unset random states from ``random_state``; return it.
-
-    ``offset`` gives the teacher and the student different streams of the same seed.
-    """
-    if random_state is None:
-        return estimator
-    rng = check_random_state(random_state)
-    for _ in range(offset):
-        rng.randint(np.iinfo(np.int32).max)
-    rng = check_random_state(rng.randint(np.iinfo(np.int32).max))
-    seeds = {
-        key: int(rng.randint(np.iinfo(np.int32).max))
-        for key, value in sorted(estimator.get_params(deep=True).items())
-        if key.split("__")[-1] == "random_state" and value is None
-    }
-    if seeds:
-        estimator.set_params(**seeds)
-    return estimator
-
-
-def _teacher_models(teacher):
-    """The teacher estimators behind the ``teacher`` parameter (none if precomputed)."""
-    if isinstance(teacher, str):
-        return []
-    if isinstance(teacher, list):
-        pairs = [item for item in teacher if isinstance(item, tuple) and len(item) == 2]
-        return [model for _, model in pairs if hasattr(model, "fit")]
-    return [teacher]
-
-
 def _teacher_is_fitted(teacher):
-    models = _teacher_models(teacher)
+    models = teacher_models(teacher)
     return bool(models) and all(is_fitted(model) for model in models)
 
 
 def _clone_teacher(teacher):
-    """Clone unfitted teachers; keep fitted ones (and "precomputed") by reference."""
-    if isinstance(teacher, str):
-        return teacher
-    if isinstance(teacher, list):
-        if not all(isinstance(item, tuple) and len(item) == 2 for item in teacher):
-            return list(teacher)  # invalid; fit says why
-        return [(name, _clone_teacher(model)) for name, model in teacher]
+    """Keep a fitted teacher (and "precomputed") by reference, clone an unfitted one.
+
+    A ``TeacherEnsemble`` is cloned with its fitted members kept by reference (its
+    own ``__sklearn_clone__``), so that its weights can be tuned per candidate.
+    """
+    if isinstance(teacher, str | list):
+        return teacher  # "precomputed"; a list is refused by fit, with the fix
+    if isinstance(teacher, TeacherEnsemble):
+        return clone(teacher)
     return teacher if is_fitted(teacher) else clone(teacher)
 
 
@@ -367,13 +315,16 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
 
     Parameters
     ----------
-    teacher : classifier, list of (str, classifier) or "precomputed"
+    teacher : classifier, TeacherEnsemble or "precomputed"
         The model to distil. A fitted teacher (or a
         :class:`~sklearn.frozen.FrozenEstimator`) is used as is and kept by reference
         through ``clone``; an unfitted one is cloned and fitted on the training data
-        inside ``fit``. It needs ``predict_proba`` or ``decision_function``. A list
-        of ``(name, teacher)`` pairs distils from their average; ``"precomputed"``
-        takes the teacher's logits from ``fit(..., teacher_logits=...)``.
+        (its labeled rows) inside ``fit``, the way to cross-validate the whole
+        procedure (pass ``sklearn.base.clone(teacher)`` to refit a fitted one). It
+        needs ``predict_proba`` or ``decision_function``. A
+        :class:`~skdistill.TeacherEnsemble` distils from the weighted average of
+        several teachers (tune ``teacher__weights``); ``"precomputed"`` takes the
+        teacher's logits from ``fit(..., teacher_logits=...)``.
     student : estimator, default=None
         The model to train. A classifier that accepts ``sample_weight`` (strategy
         ``"expand"``), or a regressor (strategy ``"regress"``); may be a ``Pipeline``
@@ -395,16 +346,6 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         weighted by its target), ``"regress"`` (a regressor learns the target
         logits), a strategy instance such as ``ExpandStrategy(top_k=3)``, or
         ``"auto"`` to choose from the student's type.
-    fit_teacher : "auto" or bool, default="auto"
-        ``"auto"`` fits the teacher (a clone) only if it is not fitted; ``True``
-        always fits a clone on the training data (to cross-validate the whole
-        procedure); ``False`` requires a fitted teacher.
-    teacher_weights : array-like of shape (n_teachers,), default=None
-        With a list of teachers, the weight of each in their average; None means
-        equal weights.
-    teacher_averaging : {"logit", "proba"}, default="logit"
-        With a list of teachers, average their logits (a weighted geometric mean of
-        their probabilities) or their probabilities (a mixture).
     unlabeled_label : int, str or None, default=None
         The label that marks a row without one, for instance
         :data:`~skdistill.UNLABELED` (-1): such rows get the teacher's soft targets
@@ -415,14 +356,12 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     transfer_set : {"munge", "gaussian", "mixup", "minority"}, sampler or callable, \
             default=None
         Generates extra rows at fit time, labeled by the teacher alone (never used
-        at predict time): a name, an object with ``sample(X, n, random_state, y)``
-        (see :mod:`skdistill.transfer`) or a function ``f(X, n, random_state)``.
-    transfer_size : float or int, default=1.0
-        How many rows ``transfer_set`` adds: a float is a ratio of the training rows
-        (``5.0``: five times as many), an int a count; 0 adds none.
-    transfer_weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+        at predict time) and weighted ``alpha``: a name (the sampler with its
+        defaults), a sampler of :mod:`skdistill.transfer` such as
+        ``GaussianJitter(scale=0.1, size=5.0)`` (its ``size`` says how many rows,
+        its ``weight`` what each weighs; tune ``transfer_set__size``), an object
+        with ``sample(X, n, random_state, y)`` or a function
+        ``f(X, n, random_state)``.
     student_features : array-like of str, int or bool, default=None
         The columns the student sees (names, positions or a mask); the teacher sees
         all. ``predict`` takes all columns; the fitted ``student_`` takes these.
@@ -431,7 +370,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         With a teacher fitted inside ``fit``, label each labeled training row with a
         clone fitted on the other folds (out-of-fold soft targets, as on new data).
         None labels them with the teacher fitted on all of them.
-    calibration_cv : int, cross-validation generator, iterable or "train", default=3
+    calibration_cv : int, cross-validation generator, iterable or "train", default=5
         How the map of the student's outputs to probabilities at temperature 1,
         ``softmax(s * logits + b)``, is fitted (whenever ``alpha > 0``; the
         hard-label student, ``alpha=0``, is left as it is): ``s`` and ``b``
@@ -451,13 +390,15 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         Above 0, a progress bar while the teacher labels rows.
     random_state : int, RandomState instance or None, default=None
         Seeds the unset ``random_state`` parameters of the student, of an unfitted
-        teacher and of the strategy, and the transfer set, for reproducible fits.
+        teacher and of the strategy, the transfer rows and the folds, each from a
+        stream of its own, for reproducible fits.
 
     Attributes
     ----------
     teacher_ : classifier or None
-        The fitted teacher used: the ``teacher`` object itself if it was fitted, a
-        :class:`~skdistill.TeacherEnsemble` for a list of teachers, None if precomputed.
+        The fitted teacher used: the ``teacher`` object itself if it was fitted (a
+        copy holding the same fitted members for a ``TeacherEnsemble``), a fitted
+        clone if it was fitted inside ``fit``, None if precomputed.
     student_ : estimator
         The fitted student.
     strategy_ : BaseStrategy
@@ -493,7 +434,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     or from the transfer set) gets ``q_i = p_i`` with weight ``alpha``, so that
     ``alpha=0`` is exactly the hard-label student. The probabilities of a student
     trained at ``T != 1`` are mapped back to temperature 1 by
-    ``softmax(s * log q_hat)``. Hinton et al. use the student "at T = 1", ``s = T``,
+    a fitted map. Hinton et al. use the student "at T = 1", ``softmax(T * log q_hat)``,
     which is exact only for a student that matches its targets perfectly: a weak
     student's errors, sharpened by ``T``, make it over-confident (a depth-6 tree
     at ``T=10`` predicted 0.98 confidence at 76% accuracy), and with
@@ -503,7 +444,9 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     ``alpha * softmax(z) + (1 - alpha) * onehot(y)``, and the student's
     out-of-fold outputs (``calibration_cv``; vector scaling as in Guo et al.,
     2017), so that ``predict_proba`` is a calibrated temperature-1 probability.
-    The map is stored in ``strategy_.output_scale_`` and ``output_bias_``;
+    The map is stored in ``strategy_.output_scale_``, ``output_bias_`` and
+    ``output_smoothing_`` (a share of the uniform distribution mixed into the
+    probabilities of students that can say 0, such as trees);
     ``predict`` is the argmax of ``predict_proba``. Tree, logistic regression,
     LightGBM and XGBoost students carry the map themselves, so the fitted
     ``student_`` alone predicts the same probabilities.
@@ -540,7 +483,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     >>> model.student_.get_depth()
     3
     >>> print(f"{model.score(X_test, y_test):.2f}")
-    0.93
+    0.94
     """
 
     _task = "classification"
@@ -552,19 +495,12 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         "temperature": [Interval(Real, MIN_TEMPERATURE, MAX_TEMPERATURE, closed="both")],
         "response_method": [StrOptions({"auto", "decision_function", "predict_proba"})],
         "strategy": [STRATEGY_NAMES, BaseStrategy],
-        "teacher_weights": ["array-like", None],
-        "teacher_averaging": [StrOptions({"logit", "proba"})],
         "unlabeled_label": [Integral, str, None],
         "transfer_set": [
             StrOptions(set(available_transfer_sets())),
             HasMethods(["sample"]),
             callable,
             None,
-        ],
-        "transfer_size": [Interval(Real, 0, None, closed="left")],
-        "transfer_weight": [
-            Interval(Real, 0, None, closed="neither"),
-            StrOptions({"balanced"}),
         ],
         "student_features": ["array-like", None],
         "teacher_cv": ["cv_object", None],
@@ -583,13 +519,8 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         alpha=0.5,
         response_method="auto",
         strategy="auto",
-        fit_teacher="auto",
-        teacher_weights=None,
-        teacher_averaging="logit",
         unlabeled_label=None,
         transfer_set=None,
-        transfer_size=1.0,
-        transfer_weight=1.0,
         student_features=None,
         teacher_cv=None,
         calibration_cv=5,
@@ -604,13 +535,8 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.alpha = alpha
         self.response_method = response_method
         self.strategy = strategy
-        self.fit_teacher = fit_teacher
-        self.teacher_weights = teacher_weights
-        self.teacher_averaging = teacher_averaging
         self.unlabeled_label = unlabeled_label
         self.transfer_set = transfer_set
-        self.transfer_size = transfer_size
-        self.transfer_weight = transfer_weight
         self.student_features = student_features
         self.teacher_cv = teacher_cv
         self.calibration_cv = calibration_cv
@@ -648,18 +574,20 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             The fitted distiller.
         """
         X, y, sample_weight, routed = self._validate_input(X, y, sample_weight, fit_params)
-        student = self._make_student()
-        for model in _teacher_models(self.teacher) or [None]:
+        streams = RandomStreams(self.random_state)
+        student = self._make_student(streams)
+        source = self._source(streams)
+        for model in source.models or [None]:
             check_nan_support(X, teacher=model, student=student)
-        teacher, classes, labeled = self._teacher_and_labels(X, y, sample_weight)
+        teacher, classes, labeled = source.fitted(
+            X, y, sample_weight, unlabeled_label=self.unlabeled_label
+        )
         y_index = np.full(len(y), UNLABELED, dtype=np.intp)
         y_index[labeled] = encode_labels(y[labeled], classes, teacher=teacher)
-        logits, response_method = self._real_row_logits(
-            teacher, classes, X, y, labeled, sample_weight, teacher_logits
-        )
-        X, y_index, logits, sample_weight = self._add_transfer_rows(
-            teacher, X, y, labeled, y_index, logits, sample_weight
-        )
+        logits, response_method = source.row_logits(
+            teacher, classes, X, y, labeled, sample_weight,
+            given=teacher_logits, cv=self.teacher_cv,
+        )  # fmt: skip
         targets = SoftTargets(
             logits,
             y_index=y_index,
@@ -667,23 +595,25 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             temperature=float(self.temperature),
             alpha=float(self.alpha),
         )
-        _warn_if_one_hot(targets)
-        real = np.arange(len(y_index)) < len(labeled)  # not a transfer row
-        X, targets, sample_weight, real = _rows_in_loss(X, targets, sample_weight, real)
+        rows = TrainingRows(X, targets, sample_weight, np.ones(len(y), dtype=bool))
+        rows = self._with_transfer_rows(source, teacher, rows, streams)
+        _warn_if_one_hot(rows.targets)
+        rows = rows.in_loss()
         self.student_features_ = resolve_student_features(self.student_features, X)
-        X_student = student_view(X, self.student_features_)
-        strategy = _seeded(
-            resolve_strategy(self.strategy, student), self.random_state, offset=2
-        )
+        rows.X = student_view(rows.X, self.student_features_)
+        strategy = streams.seeded(resolve_strategy(self.strategy, student), "strategy")
         unfitted = clone(strategy), clone(student)
         strategy.fit(
-            student, X_student, targets, sample_weight=sample_weight, **routed.student.fit
+            student,
+            rows.X,
+            rows.targets,
+            sample_weight=rows.sample_weight,
+            **routed.student.fit,
         )
-        if targets.alpha > 0 and strategy.has_method("predict_proba", strategy.student_):
-            output_map = self._fit_output_map(
-                strategy, unfitted, X_student, targets, sample_weight, real, routed
+        if self.alpha > 0 and strategy.has_method("predict_proba", strategy.student_):
+            strategy.set_output_map(
+                *self._fit_output_map(strategy, unfitted, rows, routed.student.fit)
             )
-            strategy.set_output_map(*output_map)
 
         self._set_nan_policy(student)
         self.teacher_ = teacher
@@ -692,103 +622,12 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.student_ = strategy.student_
         self.classes_ = classes
         self.n_unlabeled_ = int(np.sum(~labeled))
-        self.n_transfer_ = len(y_index) - len(labeled)
+        self.n_transfer_ = int(np.sum(~rows.real))
         return self
 
     # -- pieces of fit ------------------------------------------------------------------
 
-    def _teacher_and_labels(self, X, y, sample_weight):
-        """The fitted teacher (None if precomputed), the classes and the labeled mask."""
-        if isinstance(self.teacher, list):
-            check_teacher_list(self.teacher, self.teacher_weights)
-        if self.teacher == "precomputed":
-            labeled = labeled_mask(y, self.unlabeled_label)
-            classes = np.unique(y[labeled])
-            if len(classes) == 0:
-                raise ValueError(
-                    "teacher='precomputed' takes the classes from the labeled rows of y, "
-                    "but every row is unlabeled. Pass the teacher itself."
-                )
-            return None, classes, labeled
-        if self._teacher_fits_inside():
-            labeled = labeled_mask(y, self.unlabeled_label)
-            _check_two_classes(y[labeled], n_unlabeled=int(np.sum(~labeled)))
-            teacher = self._fitted_teacher(X, y, sample_weight, labeled)
-            return teacher, teacher_classes(teacher), labeled
-        teacher = self._fitted_teacher(X, y, sample_weight)
-        classes = teacher_classes(teacher)
-        return teacher, classes, labeled_mask(y, self.unlabeled_label, classes)
-
-    def _fitted_ensemble(self, X, y, sample_weight):
-        names, models, _ = check_teacher_list(self.teacher, self.teacher_weights)
-        fitted = []
-        for i, (name, model) in enumerate(zip(names, models, strict=True)):
-            teacher = fitted_teacher(
-                model,
-                X,
-                y,
-                fit_teacher=self.fit_teacher,
-                seed=lambda est, i=i: _seeded(est, self.random_state, offset=10 + i),
-                sample_weight=sample_weight,
-                task=self._task,
-            )
-            check_teacher_features(teacher, X)
-            fitted.append((name, teacher))
-        return TeacherEnsemble(
-            fitted,
-            weights=self.teacher_weights,
-            averaging=self.teacher_averaging,
-            response_method=self.response_method,
-        )
-
-    def _logits_of(self, teacher, X):
-        """The teacher's logits for X: cached, batched, in parallel as configured."""
-        method = "auto" if isinstance(teacher, TeacherEnsemble) else self.response_method
-        if self.memory is not None:
-            return cached_teacher_logits(
-                check_memory(self.memory),
-                teacher,
-                X,
-                method,
-                n_jobs=self.n_jobs,
-                verbose=self.verbose,
-            )
-        return _teacher_logits(teacher, X, method, n_jobs=self.n_jobs, verbose=self.verbose)
-
-    def _real_row_logits(self, teacher, classes, X, y, labeled, sample_weight, precomputed):
-        """Logits of the training rows: precomputed, out-of-fold or from the teacher."""
-        if precomputed is not None:
-            return _check_precomputed(precomputed, X, classes), "precomputed"
-        if teacher is None:
-            raise ValueError(
-                "teacher='precomputed' but fit got no teacher_logits. Compute them "
-                "once with skdistill.compute_teacher_logits(teacher, X) and pass "
-                "fit(X, y, teacher_logits=logits)."
-            )
-        logits, method = self._logits_of(teacher, X)
-        if self.teacher_cv is None:
-            return logits, method
-        if not self._teacher_fits_inside() or isinstance(self.teacher, list):
-            raise ValueError(
-                "teacher_cv cross-fits a teacher that fit trains itself, but the teacher "
-                f"{name_of(teacher)} is used as is (fitted). Pass an unfitted teacher, "
-                "or fit_teacher=True, to use teacher_cv; or leave teacher_cv=None."
-            )
-        rows = np.flatnonzero(labeled)
-        logits = logits.copy()  # the teacher's (or the cache's) array stays as it was
-        logits[rows] = out_of_fold_logits(
-            self.teacher,
-            safe_indexing(X, rows),
-            y[rows],
-            classes=classes,
-            cv=self.teacher_cv,
-            response_method=self.response_method,
-            sample_weight=None if sample_weight is None else sample_weight[rows],
-            seed=lambda est: _seeded(est, self.random_state, offset=1),
-        )
-        return logits, method
-
-    def _fit_output_map(self, strategy, unfitted, X, targets, weight, real, routed):
+    def _fit_output_map(self, strategy, unfitted, rows, fit_params):
         """The map ``softmax(s * logits + b)`` of the student back to temperature 1.
 
         Fitted to the targets at temperature 1 on the student's out-of-fold logits
@@ -801,94 +640,100 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         rows (no extra fits; a student that overfits its targets then comes out
         over-confident).
         """
+        targets, weight = rows.targets, rows.sample_weight
         smoothing = strategy._smooths()
-        if isinstance(self.calibration_cv, str):  # "train"
-            logits = strategy.tempered_logits(X)
+        real = np.flatnonzero(rows.real)
+        strata = np.argmax(targets.proba[real], axis=1)
+        cv = None
+        if not isinstance(self.calibration_cv, str):  # "train"
+            cv = _calibration_splitter(self.calibration_cv, strata)
+            n_splits = cv.get_n_splits(np.zeros((len(real), 1)), strata)
+            if len(real) < 2 * n_splits:
+                warnings.warn(
+                    f"calibration_cv={self.calibration_cv!r} needs at least "
+                    f"{2 * n_splits} training rows to fit the map back to temperature 1 "
+                    f"out of fold, got {len(real)}; it is fitted on the training rows "
+                    "instead. Pass more rows, or calibration_cv='train' to choose this.",
+                    DistillationWarning,
+                    stacklevel=4,
+                )
+                cv = None
+        if cv is None:
+            logits = strategy.tempered_logits(rows.X)
             return fit_output_map(logits, targets.proba_at_one, weight, smoothing=smoothing)
-        rows = np.flatnonzero(real)
-        strata = np.argmax(targets.proba[rows], axis=1)
-        cv = _calibration_splitter(self.calibration_cv, strata)
-        n_splits = cv.get_n_splits(np.zeros((len(rows), 1)), strata)
-        if len(rows) < 2 * n_splits:
-            warnings.warn(
-                f"calibration_cv={self.calibration_cv!r} needs at least {2 * n_splits} "
-                f"training rows to fit the map back to temperature 1 out of fold, got "
-                f"{len(rows)}; it is fitted on the training rows instead. Pass more "
-                "rows, or calibration_cv='train' to choose this.",
-                DistillationWarning,
-                stacklevel=4,
-            )
-            return fit_output_map(
-                strategy.tempered_logits(X),
-                targets.proba_at_one,
-                weight,
-                smoothing=smoothing,
-            )
-        splits = list(cv.split(np.zeros((len(rows), 1)), strata))
-        fold = np.full(len(rows), -1)
+        splits = list(cv.split(np.zeros((len(real), 1)), strata))
+        fold = np.full(len(real), -1)
         for k, (_, test) in enumerate(splits):
             fold[test] = k
-        generated = np.flatnonzero(~real)
+        generated = np.flatnonzero(~rows.real)
         generated_fold = fold[
-            nearest_rows(safe_indexing(X, generated), safe_indexing(X, rows))
+            nearest_rows(safe_indexing(rows.X, generated), safe_indexing(rows.X, real))
         ]
-        logits = np.zeros((len(rows), targets.n_classes))
+        logits = np.zeros((len(real), targets.n_classes))
         for k, (train, test) in enumerate(splits):
             fold_strategy, fold_student = clone(unfitted[0]), clone(unfitted[1])
-            fit_rows = np.sort(np.r_[rows[train], generated[generated_fold != k]])
+            fit_rows = np.sort(np.r_[real[train], generated[generated_fold != k]])
+            part = rows.take(fit_rows)
             fold_strategy.fit(
                 fold_student,
-                safe_indexing(X, fit_rows),
-                targets.take(fit_rows),
-                sample_weight=None if weight is None else weight[fit_rows],
-                **slice_fit_params(X, routed.student.fit, fit_rows),
+                part.X,
+                part.targets,
+                sample_weight=part.sample_weight,
+                **slice_fit_params(rows.X, fit_params, fit_rows),
             )
-            logits[test] = fold_strategy.tempered_logits(safe_indexing(X, rows[test]))
+            logits[test] = fold_strategy.tempered_logits(safe_indexing(rows.X, real[test]))
         held_out = fold >= 0
-        rows, logits = rows[held_out], logits[held_out]
+        real, logits = real[held_out], logits[held_out]
         return fit_output_map(
             logits,
-            targets.proba_at_one[rows],
-            None if weight is None else weight[rows],
+            targets.proba_at_one[real],
+            None if weight is None else weight[real],
             smoothing=smoothing,
         )
 
-    def _add_transfer_rows(self, teacher, X, y, labeled, y_index, logits, sample_weight):
-        """Append rows generated by ``transfer_set`` and labeled by the teacher alone.
-
-        None with ``alpha=0``: the teacher's targets then weigh nothing.
-        """
+    def _with_transfer_rows(self, source, teacher, rows, streams):
+        """``rows`` followed by the ones ``transfer_set`` generates, labeled by the
+        teacher alone (none with ``alpha=0``: they would weigh nothing)."""
         if self.transfer_set is None or self.alpha == 0:
-            return X, y_index, logits, sample_weight
+            return rows
         sampler = resolve_transfer_set(self.transfer_set)
-        n_new = transfer_count(self.transfer_size, len(y))
+        if hasattr(sampler, "_validate_params"):
+            sampler._validate_params()  # its size and weight are read here
+        n_real = len(rows)
+        n_new = transfer_count(getattr(sampler, "size", 1.0), n_real)
         if n_new == 0:
-            return X, y_index, logits, sample_weight
+            return rows
         if teacher is None:
             raise ValueError(
                 "transfer_set needs the teacher to label the new rows, but "
                 "teacher='precomputed'. Pass the teacher itself."
             )
-        if sparse.issparse(X):
+        if sparse.issparse(rows.X):
             raise TypeError(
                 "transfer_set does not generate sparse rows. Densify X (X.toarray()) or "
                 "leave transfer_set=None."
             )
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        y_sampler = np.where(labeled, y_index, UNLABELED)
-        X_new = sampler.sample(X, n_new, random_state=seed + 3, y=y_sampler)
-        new_logits, _ = self._logits_of(teacher, X_new)
-        if self.transfer_weight == "balanced":
-            weight = len(y_index) / n_new
-        else:
-            weight = float(self.transfer_weight)
+        targets = rows.targets
+        X_new = sampler.sample(
+            rows.X, n_new, random_state=streams.seed("transfer"), y=targets.y_index
+        )
+        new_logits, _ = source.logits(teacher, X_new)
+        weight = getattr(sampler, "weight", 1.0)
+        weight = n_real / n_new if weight == "balanced" else float(weight)
+        sample_weight = rows.sample_weight
         if sample_weight is None:
-            sample_weight = np.ones(len(y_index))
-        return (
-            concat_rows(X, X_new),
-            np.concatenate([y_index, np.full(n_new, UNLABELED, dtype=np.intp)]),
-            np.concatenate([logits, new_logits]),
+            sample_weight = np.ones(n_real)
+        return TrainingRows(
+            concat_rows(rows.X, X_new),
+            SoftTargets(
+                np.concatenate([targets.teacher_logits, new_logits]),
+                np.concatenate([targets.y_index, np.full(n_new, UNLABELED, np.intp)]),
+                targets.classes,
+                targets.temperature,
+                targets.alpha,
+            ),
             np.concatenate([sample_weight, np.full(n_new, weight)]),
+            np.concatenate([rows.real, np.zeros(n_new, dtype=bool)]),
         )
 
     # -- prediction ---------------------------------------------------------------------
@@ -999,67 +844,6 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         return logits
 
 
-def _check_two_classes(y, *, n_unlabeled):
-    """A teacher fitted inside fit needs labeled rows of two classes at least."""
-    labels = np.unique(y)
-    if len(labels) >= 2:
-        return
-    found = f"only one class ({labels[0]!r})" if len(labels) else "no labeled rows"
-    unlabeled = (
-        f" besides {n_unlabeled} unlabeled row(s) (y == unlabeled_label)"
-        if n_unlabeled
-        else ""
-    )
-    raise ValueError(
-        f"y contains {found}{unlabeled}; the teacher is fitted inside fit and needs "
-        "labels of at least two classes. Check the target column, or the split that "
-        "produced this fold; if the unlabeled marker is a real class, set "
-        "unlabeled_label=None."
-    )
-
-
-def _check_precomputed(logits, X, classes):
-    """Check ``teacher_logits`` given to fit: one row per sample, one column per class."""
-    logits = np.asarray(logits, dtype=np.float64)
-    if logits.ndim == 1 and len(classes) == 2:
-        logits = binary_logits(logits)
-    n_samples = X.shape[0]
-    if logits.shape != (n_samples, len(classes)):
-        raise ValueError(
-            f"teacher_logits has shape {logits.shape} but X has {n_samples} rows and the "
-            f"teacher {len(classes)} classes {classes.tolist()!r}; pass "
-            "compute_teacher_logits(teacher, X) for these rows (sliced like X)."
-        )
-    if not np.all(np.isfinite(logits)):
-        raise ValueError("teacher_logits contains NaN or infinite values.")
-    return logits
-
-
-def _rows_in_loss(X, targets, sample_weight, real):
-    """The rows, targets and weights the student is fitted on.
-
-    Each row weighs its ``sample_weight`` times its weight in the distillation loss
-    (``targets.row_weight``: ``alpha`` for a row the teacher alone labels), and the
-    rows that weigh nothing (those at ``alpha=0``) are dropped: ``alpha=0`` is then
-    exactly the hard-label student on the labeled rows.
-    """
-    row_weight = targets.row_weight
-    if np.all(row_weight == 1.0):
-        return X, targets, sample_weight, real
-    weight = row_weight if sample_weight is None else sample_weight * row_weight
-    keep = row_weight > 0
-    if not keep.any():
-        raise ValueError(
-            "alpha=0 fits the student on the labels alone, but no training row has a "
-            "label (every y is unlabeled_label). Raise alpha so that the student "
-            "learns the teacher's targets, or pass labeled rows."
-        )
-    if keep.all():
-        return X, targets, weight, real
-    rows = np.flatnonzero(keep)
-    return safe_indexing(X, rows), targets.take(rows), weight[rows], real[rows]
-
-
 def _calibration_splitter(cv, strata):
     """``check_cv`` of ``calibration_cv``; an int stratifies on the most likely target
     class when each of those has rows for every fold, else splits in plain folds."""
@@ -1105,11 +889,9 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         The model to train; None means ``DecisionTreeRegressor(max_depth=6)``.
     alpha : float, default=0.5
         Weight of the teacher's predictions in the target, in [0, 1].
-    fit_teacher : "auto" or bool, default="auto"
-        ``"auto"`` fits the teacher (a clone) only if it is not fitted; ``True``
-        always fits a clone; ``False`` requires a fitted teacher.
     random_state : int, RandomState instance or None, default=None
-        Seeds the student's unset ``random_state`` parameters.
+        Seeds the unset ``random_state`` parameters of the student and of an
+        unfitted teacher.
 
     Attributes
     ----------
@@ -1150,13 +932,10 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
     _task = "regression"
     _default_student = DecisionTreeRegressor
 
-    def __init__(
-        self, teacher, student=None, *, alpha=0.5, fit_teacher="auto", random_state=None
-    ):
+    def __init__(self, teacher, student=None, *, alpha=0.5, random_state=None):
         self.teacher = teacher
         self.student = student
         self.alpha = alpha
-        self.fit_teacher = fit_teacher
         self.random_state = random_state
 
     @fit_context(prefer_skip_nested_validation=False)
@@ -1181,9 +960,10 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
             The fitted distiller.
         """
         X, y, sample_weight, routed = self._validate_input(X, y, sample_weight, fit_params)
-        student = self._make_student()
+        streams = RandomStreams(self.random_state)
+        student = self._make_student(streams)
         check_nan_support(X, teacher=self.teacher, student=student)
-        teacher = self._fitted_teacher(X, y, sample_weight)
+        teacher = self._source(streams).fitted_on_all(X, y, sample_weight)
         prediction = teacher_predict(teacher, X)
         if prediction.ndim == 2 and prediction.shape[1] == 1 and y.ndim == 1:
             prediction = prediction.ravel()

@@ -1181,7 +1181,6 @@ def _fit(args, name, student):
         student,
         temperature=args.temperature if args.temperature is not None else 1.0,
         alpha=args.alpha if args.alpha is not None else 0.5,
-        fit_teacher=False,
         # Rows of --unlabeled are marked UNLABELED in y; without them no row is.
         unlabeled_label=UNLABELED if X_unlabeled is not None else None,
         random_state=args.seed,

@@ -6,12 +6,15 @@ all, but possibly only some columns (``student_features``: the teacher may use
 costly or after-the-fact features the student will not have when it serves).
 """
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 
 from ._compat import safe_indexing
 
 __all__ = [
+    "TrainingRows",
     "concat_rows",
     "labeled_mask",
     "nearest_rows",
@@ -152,3 +155,54 @@ def _numeric(X):
 
 def _num_rows(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+@dataclass
+class TrainingRows:
+    """The rows a student is fitted on, with what each carries.
+
+    ``real`` marks the rows of ``X`` given to ``fit`` (False for transfer rows, which
+    the teacher alone labels); ``targets`` holds the teacher's logits and the label
+    index of each row (``-1`` where the teacher alone labels it).
+    """
+
+    X: object
+    targets: object
+    sample_weight: object
+    real: np.ndarray
+
+    def __len__(self):
+        return len(self.real)
+
+    def take(self, rows):
+        """The rows ``rows`` (indices)."""
+        return TrainingRows(
+            safe_indexing(self.X, rows),
+            self.targets.take(rows),
+            None if self.sample_weight is None else self.sample_weight[rows],
+            self.real[rows],
+        )
+
+    def in_loss(self):
+        """The rows that weigh something in the loss, each weighted as it counts.
+
+        A row weighs its ``sample_weight`` times its weight in the distillation loss
+        (``targets.row_weight``: ``alpha`` for a row the teacher alone labels); rows
+        that weigh nothing (those at ``alpha=0``) are dropped, so that ``alpha=0`` is
+        exactly the hard-label student on the labeled rows.
+        """
+        row_weight = self.targets.row_weight
+        if np.all(row_weight == 1.0):
+            return self
+        weight = (
+            row_weight if self.sample_weight is None else self.sample_weight * row_weight
+        )
+        keep = row_weight > 0
+        if not keep.any():
+            raise ValueError(
+                "alpha=0 fits the student on the labels alone, but no training row has "
+                "a label (every y is unlabeled_label). Raise alpha so that the student "
+                "learns the teacher's targets, or pass labeled rows."
+            )
+        rows = TrainingRows(self.X, self.targets, weight, self.real)
+        return rows if keep.all() else rows.take(np.flatnonzero(keep))

@@ -47,24 +47,23 @@ def _framework(teacher):
     return type(_unwrapped(teacher)).__module__.split(".")[0]
 
 
-def fitted_teacher(teacher, X, y, *, fit_teacher, sample_weight=None, task, seed=None):
+def fitted_teacher(teacher, X, y, *, sample_weight=None, task, seed=None):
     """The teacher to distil from: the user's fitted object, or a fitted clone.
 
-    A fitted teacher is returned as is (the same object, never written to) unless
-    ``fit_teacher=True``; an unfitted one is cloned and fitted on ``X, y`` unless
-    ``fit_teacher=False``. ``seed``, if given, is applied to the clone before fitting.
+    A fitted teacher is returned as is (the same object, never written to); an
+    unfitted one is cloned and fitted on ``X, y``. ``seed``, if given, is applied to
+    the clone before fitting.
     """
     check_teacher(teacher, task=task)
-    fitted = is_fitted(teacher)
-    if fit_teacher is False and not fitted:
-        raise _not_fitted(teacher)
-    if fitted and fit_teacher is not True:
+    if is_fitted(teacher):
         return teacher
     if is_frozen(teacher):
-        raise ValueError(
-            f"fit_teacher=True but the teacher {name_of(teacher)} is frozen and cannot "
-            "be refitted. Pass the unfrozen estimator to refit it inside fit, or "
-            "fit_teacher='auto' to use it as is."
+        from sklearn.exceptions import NotFittedError
+
+        raise NotFittedError(
+            f"The teacher {name_of(teacher)} is frozen (a FrozenEstimator says 'already "
+            "fitted') but the estimator inside is not fitted. Fit it before freezing "
+            "it, or pass it unfrozen to have a clone fitted inside fit."
         )
     if not hasattr(teacher, "get_params"):
         raise TypeError(
@@ -110,7 +109,6 @@ def out_of_fold_logits(
             teacher,
             safe_indexing(X, train),
             y[train],
-            fit_teacher=True,
             sample_weight=weights,
             task="classification",
             seed=seed,
@@ -130,9 +128,9 @@ def _not_fitted(teacher):
     from sklearn.exceptions import NotFittedError
 
     return NotFittedError(
-        f"The teacher {name_of(teacher)} is not fitted and fit_teacher=False. Fit it "
-        "first (teacher.fit(X_teacher, y_teacher)), or set fit_teacher='auto' to have "
-        "it fitted on the training data inside fit."
+        f"The teacher {name_of(teacher)} is not fitted; computing its logits needs a "
+        "fitted teacher. Fit it first (teacher.fit(X_teacher, y_teacher)), or give the "
+        "unfitted teacher to DistilledClassifier, which fits it inside fit."
     )
 
 

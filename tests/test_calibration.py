@@ -22,6 +22,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skdistill import UNLABELED, DistilledClassifier
 from skdistill.report import expected_calibration_error
+from skdistill.transfer import GaussianJitter
 
 TOLERANCE = 0.01
 
@@ -113,8 +114,7 @@ def test_issue11_item3_imbalanced_binary_modes_are_calibrated(imbalanced_setup, 
             seed,
             temperature=10.0,
             alpha=alpha,
-            transfer_set="gaussian",
-            transfer_size=2.0,
+            transfer_set=GaussianJitter(size=2.0),
         )
         return model.fit(X_tr, y_tr), y_tr
 

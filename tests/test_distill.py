@@ -238,9 +238,7 @@ def test_sample_weight_multiplies_targets(iris):
     weight = np.random.RandomState(0).randint(1, 4, size=len(y))
     student = make_pipeline(LogisticRegression(max_iter=5000))
     # (out-of-fold maps differ: repeated rows fall on both sides of a fold)
-    weighted = DistilledClassifier(
-        teacher, student, fit_teacher=False, calibration_cv="train"
-    )
+    weighted = DistilledClassifier(teacher, student, calibration_cv="train")
     weighted.fit(X, y, sample_weight=weight)
     repeated = clone(weighted)
     repeated.fit(np.repeat(X, weight, axis=0), np.repeat(y, weight))
@@ -280,11 +278,12 @@ def test_unfitted_teacher_is_fitted_on_a_clone(iris):
     assert hasattr(model.teacher_, "coef_")
 
 
-def test_fit_teacher_true_refits_a_clone_of_a_fitted_teacher(iris):
+def test_a_clone_of_a_fitted_teacher_is_refitted(iris):
+    """To cross-validate the whole procedure, pass an unfitted clone."""
     X, y = iris
     teacher = LogisticRegression(max_iter=5000).fit(X[:100], y[:100])
     coef = teacher.coef_.copy()
-    model = DistilledClassifier(teacher, fit_teacher=True).fit(X, y)
+    model = DistilledClassifier(clone(teacher)).fit(X, y)
     assert model.teacher_ is not teacher
     np.testing.assert_array_equal(teacher.coef_, coef)
     assert model.teacher_.classes_.tolist() == [0, 1, 2]

@@ -64,9 +64,8 @@ class _NoWeights(ClassifierMixin, BaseEstimator):
         ({"temperature": -2.0}, InvalidParameterError, "temperature"),
         ({"strategy": "nope"}, InvalidParameterError, "strategy"),
         ({"response_method": "predict"}, InvalidParameterError, "response_method"),
-        ({"fit_teacher": "sometimes"}, InvalidParameterError, "fit_teacher"),
     ],
-    ids=["alpha>1", "alpha<0", "T=0", "T<0", "strategy", "response", "fit_teacher"],
+    ids=["alpha>1", "alpha<0", "T=0", "T<0", "strategy", "response"],
 )
 def test_invalid_parameters(data, teacher, params, exc, match):
     with pytest.raises(exc, match=match):
@@ -192,10 +191,13 @@ def test_predict_before_fit(data, teacher):
         DistilledRegressor(Ridge()).predict(X)
 
 
-def test_unfitted_teacher_with_fit_teacher_false(data):
+def test_frozen_unfitted_teacher(data):
+    """FrozenEstimator says "already fitted": an unfitted one inside is an error."""
+    from sklearn.frozen import FrozenEstimator
+
     X, y = data
-    with pytest.raises(NotFittedError, match="not fitted and fit_teacher=False.*'auto'"):
-        DistilledClassifier(LogisticRegression(), fit_teacher=False).fit(X, y)
+    with pytest.raises(NotFittedError, match="frozen .* not fitted.*pass it unfrozen"):
+        DistilledClassifier(FrozenEstimator(LogisticRegression())).fit(X, y)
 
 
 def test_predict_feature_count_mismatch(data, teacher):
@@ -264,16 +266,6 @@ def test_ovo_decision_function_is_refused(iris):
     teacher = SVC(decision_function_shape="ovo").fit(X, y)
     with pytest.raises(ValueError, match="decision_function_shape='ovo'.*'ovr'"):
         DistilledClassifier(teacher).fit(X, y)
-
-
-def test_frozen_teacher_cannot_be_refitted(data, teacher):
-    from sklearn.frozen import FrozenEstimator
-
-    X, y = data
-    with pytest.raises(ValueError, match="frozen and cannot be refitted"):
-        DistilledClassifier(FrozenEstimator(teacher), fit_teacher=True, random_state=0).fit(
-            X, y
-        )
 
 
 def test_teacher_without_sample_weight_warns(data):

@@ -14,9 +14,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
 
-from skdistill import UNLABELED, DistilledClassifier, compute_teacher_logits
+from skdistill import (
+    UNLABELED,
+    DistilledClassifier,
+    TeacherEnsemble,
+    compute_teacher_logits,
+)
 from skdistill._targets import softmax
-from skdistill.transfer import MUNGE
+from skdistill.transfer import MUNGE, FunctionSampler, GaussianJitter, resolve_transfer_set
 
 
 @pytest.fixture(scope="module")
@@ -236,8 +241,7 @@ def test_transfer_rows_are_labeled_by_the_teacher_alone(data, teacher, transfer_
         DecisionTreeClassifier(),
         strategy="expand",
         alpha=0.5,
-        transfer_set=transfer_set,
-        transfer_size=2.0,
+        transfer_set=resolve_transfer_set(transfer_set).set_params(size=2.0),
         random_state=0,
     ).fit(X, y)
     assert model.n_transfer_ == 600
@@ -258,9 +262,9 @@ def test_transfer_weight_balanced_gives_the_real_rows_half_the_weight(data, teac
             Recorder.totals.append(float(np.sum(sample_weight)))
             return super().fit(X, y, sample_weight=sample_weight)
 
-    kwargs = dict(student=Recorder(), transfer_set="gaussian", alpha=1.0, random_state=0)
+    transfer_set = GaussianJitter(size=900, weight="balanced")
     DistilledClassifier(
-        teacher, transfer_size=900, transfer_weight="balanced", **kwargs
+        teacher, Recorder(), transfer_set=transfer_set, alpha=1.0, random_state=0
     ).fit(X, y)
     # Expanded rows carry the row weight times the target: real 300, generated
     # 900 x 300 / 900 = 300 (the first fit is the student's; then the folds').
@@ -271,16 +275,16 @@ def test_transfer_size_zero_is_the_plain_distiller_and_can_be_searched(data, tea
     X, y = data
     plain = DistilledClassifier(teacher, random_state=0).fit(X, y)
     zero = DistilledClassifier(
-        teacher, transfer_set="gaussian", transfer_size=0, random_state=0
+        teacher, transfer_set=GaussianJitter(size=0), random_state=0
     ).fit(X, y)
     assert zero.n_transfer_ == 0
     assert_allclose(zero.predict_proba(X), plain.predict_proba(X))
     search = GridSearchCV(
         DistilledClassifier(teacher, transfer_set=MUNGE(), random_state=0),
-        {"transfer_size": [0, 1.0], "transfer_set__p": [0.2, 0.5]},
+        {"transfer_set__size": [0, 1.0], "transfer_set__p": [0.2, 0.5]},
         cv=3,
     ).fit(X, y)
-    assert search.best_params_["transfer_size"] in (0, 1.0)
+    assert search.best_params_["transfer_set__size"] in (0, 1.0)
 
 
 def test_transfer_set_with_a_dataframe_and_a_callable(data):
@@ -293,7 +297,7 @@ def test_transfer_set_with_a_dataframe_and_a_callable(data):
         return X.sample(n, replace=True, random_state=random_state)
 
     model = DistilledClassifier(
-        teacher, transfer_set=shuffled_rows, transfer_size=50, random_state=0
+        teacher, transfer_set=FunctionSampler(shuffled_rows, size=50), random_state=0
     ).fit(frame, y)
     assert model.n_transfer_ == 50
     assert_array_equal(model.student_.feature_names_in_, frame.columns)
@@ -304,10 +308,10 @@ def test_transfer_set_with_a_dataframe_and_a_callable(data):
     [
         ({"transfer_set": "smote"}, {}, ValueError, "transfer_set"),
         (
-            {"transfer_set": "gaussian", "transfer_size": -1},
+            {"transfer_set": GaussianJitter(size=-1)},
             {},
             ValueError,
-            "transfer_size",
+            "'size' parameter of GaussianJitter must be",
         ),
         (
             {"teacher": "precomputed", "transfer_set": "gaussian"},
@@ -477,9 +481,8 @@ def two_teachers(data):
 def test_teachers_are_averaged_with_their_weights(data, two_teachers, averaging):
     X, y = data
     weights = [1.0, 3.0]
-    model = DistilledClassifier(
-        two_teachers, teacher_weights=weights, teacher_averaging=averaging, alpha=1.0
-    ).fit(X, y)
+    ensemble = TeacherEnsemble(two_teachers, weights=weights, averaging=averaging)
+    model = DistilledClassifier(ensemble, alpha=1.0).fit(X, y)
     forest_logits = compute_teacher_logits(two_teachers[0][1], X)
     linear_logits = compute_teacher_logits(two_teachers[1][1], X)
     if averaging == "logit":
@@ -488,8 +491,13 @@ def test_teachers_are_averaged_with_their_weights(data, two_teachers, averaging)
         expected = 0.25 * softmax(forest_logits) + 0.75 * softmax(linear_logits)
     assert_allclose(model.teacher_.predict_proba(X), expected, atol=1e-9)
     assert model.teacher_.named_teachers_["forest"] is two_teachers[0][1]
-    # Fitted teachers stay the user's objects through clone.
-    assert clone(model).teacher[1][1] is two_teachers[1][1]
+    # Fitted teachers stay the user's objects through clone; the weights can be tuned.
+    assert clone(model).teacher.teachers[1][1] is two_teachers[1][1]
+    search = GridSearchCV(
+        model, {"teacher__weights": [[1, 0], [0, 1]]}, cv=2, error_score="raise"
+    ).fit(X, y)
+    assert search.best_estimator_.teacher_.named_teachers_["forest"] is two_teachers[0][1]
+    assert ensemble.weights == weights  # the user's ensemble is not changed
 
 
 def test_teachers_with_classes_in_another_order_are_aligned(data, two_teachers):
@@ -500,23 +508,39 @@ def test_teachers_with_classes_in_another_order_are_aligned(data, two_teachers):
     two = LogisticRegression(max_iter=1000).fit(X, y_rev)
     two.classes_ = two.classes_[::-1].copy()  # a teacher that lists them reversed
     two.coef_, two.intercept_ = two.coef_[::-1].copy(), two.intercept_[::-1].copy()
-    ensemble = DistilledClassifier([("a", one), ("b", two)]).fit(X, names[y]).teacher_
+    ensemble = TeacherEnsemble([("a", one), ("b", two)])
+    ensemble = DistilledClassifier(ensemble).fit(X, names[y]).teacher_
     assert_array_equal(ensemble.classes_, one.classes_)
 
 
 def test_unfitted_teachers_in_a_list_are_fitted_on_the_labels(data):
     X, y = data
     teachers = [("lr", LogisticRegression(max_iter=1000)), ("knn", KNeighborsClassifier())]
-    model = DistilledClassifier(teachers, random_state=0).fit(X, y)
-    assert model.teacher[0][1] is teachers[0][1]
+    model = DistilledClassifier(TeacherEnsemble(teachers), random_state=0).fit(X, y)
+    assert model.teacher.teachers[0][1] is teachers[0][1]
     assert not hasattr(teachers[0][1], "coef_")  # the user's objects are not fitted
     assert model.teacher_.named_teachers_["knn"].n_samples_fit_ == len(y)
+    # a member's parameters are the distiller's (the unfitted ones can be tuned)
+    model.set_params(teacher__knn__n_neighbors=3).fit(X, y)
+    assert model.teacher_.named_teachers_["knn"].n_neighbors == 3
+
+
+def test_fitted_member_parameters_cannot_be_set(data, two_teachers):
+    model = DistilledClassifier(TeacherEnsemble(two_teachers))
+    with pytest.raises(ValueError, match="'forest__n_estimators'.*fitted and used as is"):
+        model.set_params(teacher__forest__n_estimators=5)
+
+
+def test_a_list_of_teachers_names_the_ensemble(data, two_teachers):
+    X, y = data
+    with pytest.raises(TypeError, match=r"TeacherEnsemble\(\[\('gbm', gbm\)"):
+        DistilledClassifier(two_teachers).fit(X, y)
 
 
 @pytest.mark.parametrize(
     "teacher_list, weights, message",
     [
-        ([], None, "empty list"),
+        ([], None, "non-empty list"),
         ([LogisticRegression()], None, r"\(name, estimator\) pairs"),
         ([("a", LogisticRegression()), ("a", LogisticRegression())], None, "unique"),
         ([("a", LogisticRegression())], [1.0, 2.0], "one weight per teacher"),
@@ -526,7 +550,7 @@ def test_unfitted_teachers_in_a_list_are_fitted_on_the_labels(data):
 def test_teacher_list_errors(data, teacher_list, weights, message):
     X, y = data
     with pytest.raises((ValueError, TypeError), match=message):
-        DistilledClassifier(teacher_list, teacher_weights=weights).fit(X, y)
+        DistilledClassifier(TeacherEnsemble(teacher_list, weights=weights)).fit(X, y)
 
 
 def test_teachers_that_disagree_on_classes_are_refused(data):
@@ -534,7 +558,7 @@ def test_teachers_that_disagree_on_classes_are_refused(data):
     three = LogisticRegression(max_iter=1000).fit(X, y)
     two = LogisticRegression(max_iter=1000).fit(X, y % 2)
     with pytest.raises(ValueError, match="disagree on the classes"):
-        DistilledClassifier([("three", three), ("two", two)]).fit(X, y)
+        DistilledClassifier(TeacherEnsemble([("three", three), ("two", two)])).fit(X, y)
 
 
 # -- privileged features -------------------------------------------------------------

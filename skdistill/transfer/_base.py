@@ -23,7 +23,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import column_or_1d
 
-from .._compat import StrOptions
+from .._compat import Interval, StrOptions
 
 __all__ = [
     "FunctionSampler",
@@ -55,8 +55,8 @@ def check_n_rows(n):
     return int(n)
 
 
-def transfer_count(transfer_size, n_samples):
-    """Number of transfer rows to generate for ``transfer_size`` and ``n_samples``.
+def transfer_count(size, n_samples):
+    """Number of transfer rows to generate for a sampler's ``size`` and ``n_samples``.
 
     A float is a *ratio* of the training size, an integer is a *count*: ``5.0``
     means five times as many generated rows as training rows, while ``5`` means five
@@ -64,7 +64,7 @@ def transfer_count(transfer_size, n_samples):
 
     Parameters
     ----------
-    transfer_size : float or int
+    size : float or int
         A non-negative float (ratio, also when it is a whole number such as ``1.0``)
         or a non-negative integer (count). NumPy scalars count by their kind.
     n_samples : int
@@ -73,13 +73,13 @@ def transfer_count(transfer_size, n_samples):
     Returns
     -------
     n_rows : int
-        ``round(transfer_size * n_samples)`` (halves rounded up) for a float,
-        ``transfer_size`` for an integer.
+        ``round(size * n_samples)`` (halves rounded up) for a float,
+        ``size`` for an integer.
 
     Raises
     ------
     ValueError
-        If ``transfer_size`` is negative, NaN, infinite, a bool or not a number, or
+        If ``size`` is negative, NaN, infinite, a bool or not a number, or
         ``n_samples`` is not a non-negative integer.
 
     See Also
@@ -103,20 +103,17 @@ def transfer_count(transfer_size, n_samples):
         "times as many rows) or a non-negative integer for a count of rows (0 = no "
         "transfer set)."
     )
-    if isinstance(transfer_size, bool) or not isinstance(transfer_size, Real):
+    if isinstance(size, bool) or not isinstance(size, Real):
         raise ValueError(
-            f"transfer_size must be a number; got {transfer_size!r} of type "
-            f"{type(transfer_size).__name__}. {hint}"
+            f"size must be a number; got {size!r} of type {type(size).__name__}. {hint}"
         )
-    if isinstance(transfer_size, Integral):
-        if transfer_size < 0:
-            raise ValueError(f"transfer_size must be >= 0; got {transfer_size}. {hint}")
-        return int(transfer_size)
-    ratio = float(transfer_size)
+    if isinstance(size, Integral):
+        if size < 0:
+            raise ValueError(f"size must be >= 0; got {size}. {hint}")
+        return int(size)
+    ratio = float(size)
     if not math.isfinite(ratio) or ratio < 0:
-        raise ValueError(
-            f"transfer_size must be a finite number >= 0; got {transfer_size!r}. {hint}"
-        )
+        raise ValueError(f"size must be a finite number >= 0; got {size!r}. {hint}")
     return int(math.floor(ratio * int(n_samples) + 0.5))
 
 
@@ -397,6 +394,13 @@ def nearest_neighbors(space, n_neighbors):
 # -- Samplers ------------------------------------------------------------------------
 
 
+#: How many rows a sampler adds and what they weigh, read by the distillers.
+_SIZE_CONSTRAINTS = {
+    "size": [Interval(Real, 0, None, closed="left")],
+    "weight": [Interval(Real, 0, None, closed="neither"), StrOptions({"balanced"})],
+}
+
+
 class TransferSampler(BaseEstimator):
     """Base class of the transfer-set generators.
 
@@ -425,6 +429,12 @@ class TransferSampler(BaseEstimator):
         - indices, column names (DataFrame only) or a boolean mask of length
           ``n_features``. Integers are always positions, even when a DataFrame has
           integer column labels.
+    size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
 
     See Also
     --------
@@ -457,13 +467,16 @@ class TransferSampler(BaseEstimator):
 
     _parameter_constraints = {
         "categorical_features": [None, StrOptions({"auto"}), "array-like"],
+        **_SIZE_CONSTRAINTS,
     }
 
     #: Whether ``sample`` needs the labels ``y``.
     _requires_y = False
 
-    def __init__(self, categorical_features=None):
+    def __init__(self, categorical_features=None, *, size=1.0, weight=1.0):
         self.categorical_features = categorical_features
+        self.size = size
+        self.weight = weight
 
     def sample(self, X, n, random_state=None, y=None):
         """Generate ``n`` new rows that look like the rows of ``X``.
@@ -550,6 +563,12 @@ class FunctionSampler(BaseEstimator):
         ``RandomState``: use :func:`sklearn.utils.check_random_state` on it). When
         ``func`` takes a ``y`` parameter (or ``**kwargs``), it also gets ``y=y``
         whenever labels are given.
+    size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
 
     See Also
     --------
@@ -568,10 +587,12 @@ class FunctionSampler(BaseEstimator):
     (3, 2)
     """
 
-    _parameter_constraints = {"func": [callable]}
+    _parameter_constraints = {"func": [callable], **_SIZE_CONSTRAINTS}
 
-    def __init__(self, func):
+    def __init__(self, func, *, size=1.0, weight=1.0):
         self.func = func
+        self.size = size
+        self.weight = weight
 
     def sample(self, X, n, random_state=None, y=None):
         """Call ``func`` and check that it returned ``n`` rows with ``X``'s columns.

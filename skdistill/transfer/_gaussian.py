@@ -22,7 +22,7 @@ class GaussianJitter(TransferSampler):
     Read the trade-off before using it: measured before this library existed,
     jittered transfer rows helped a depth-6 tree on a fraud sample (ROC-AUC .955 ->
     .973, teacher .983) but hurt elsewhere. Keep ``scale`` small (the default moves a
-    row by a tenth of a standard deviation per column) and search ``transfer_size``
+    row by a tenth of a standard deviation per column) and search ``transfer_set__size``
     with 0 included.
 
     Parameters
@@ -33,6 +33,12 @@ class GaussianJitter(TransferSampler):
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns copied from the drawn row, never jittered: see
         :class:`TransferSampler`.
+    size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
 
     See Also
     --------
@@ -64,9 +70,11 @@ class GaussianJitter(TransferSampler):
         "scale": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, scale=0.1, categorical_features=None):
+    def __init__(self, scale=0.1, categorical_features=None, *, size=1.0, weight=1.0):
         self.scale = scale
         self.categorical_features = categorical_features
+        self.size = size
+        self.weight = weight
 
     def _generate(self, table, n, random_state, y):
         rows = random_state.randint(table.n_rows, size=n)

@@ -77,7 +77,7 @@ class MinorityOversampler(TransferSampler):
     its clearest gains on binary, imbalanced ranking (fraud sample PR-AUC .852 ->
     .941 for a small tree), and plain jitter helped there (ROC-AUC .955 -> .973)
     but hurt elsewhere. This generator is not benchmarked yet: search
-    ``transfer_size`` with 0 included.
+    ``transfer_set__size`` with 0 included.
 
     Parameters
     ----------
@@ -94,6 +94,12 @@ class MinorityOversampler(TransferSampler):
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns never interpolated: a new row takes them from the nearer of its two
         rows. See :class:`TransferSampler`.
+    size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
 
     See Also
     --------
@@ -137,12 +143,21 @@ class MinorityOversampler(TransferSampler):
     _requires_y = True
 
     def __init__(
-        self, minority_ratio=0.5, scale=0.1, k_neighbors=5, categorical_features=None
+        self,
+        minority_ratio=0.5,
+        scale=0.1,
+        k_neighbors=5,
+        categorical_features=None,
+        *,
+        size=1.0,
+        weight=1.0,
     ):
         self.minority_ratio = minority_ratio
         self.scale = scale
         self.k_neighbors = k_neighbors
         self.categorical_features = categorical_features
+        self.size = size
+        self.weight = weight
 
     def _generate(self, table, n, random_state, y):
         labeled = labeled_mask(y)

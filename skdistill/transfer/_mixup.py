@@ -42,7 +42,7 @@ class Mixup(TransferSampler):
     teacher's outputs are least constrained by data. Small ``alpha`` (the default
     0.2) puts most of ``lam``'s mass near 0 and 1, so most rows stay close to a real
     one. Not yet benchmarked for distillation in this library: search
-    ``transfer_size`` with 0 included.
+    ``transfer_set__size`` with 0 included.
 
     Parameters
     ----------
@@ -52,6 +52,12 @@ class Mixup(TransferSampler):
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns taken from the row with the larger weight, never interpolated: see
         :class:`TransferSampler`.
+    size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
 
     See Also
     --------
@@ -84,9 +90,11 @@ class Mixup(TransferSampler):
         "alpha": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, alpha=0.2, categorical_features=None):
+    def __init__(self, alpha=0.2, categorical_features=None, *, size=1.0, weight=1.0):
         self.alpha = alpha
         self.categorical_features = categorical_features
+        self.size = size
+        self.weight = weight
 
     def _generate(self, table, n, random_state, y):
         first = random_state.randint(table.n_rows, size=n)

@@ -136,7 +136,7 @@ class MUNGE(TransferSampler):
     1.0-1.4 points *less* accurate on covertype and letter, and labeling 20x rows
     with a 26-class teacher took minutes. MUNGE was designed for students that can
     use much more data than there are labels (the neural nets of the paper); for
-    capacity-limited students, search ``transfer_size`` with 0 included.
+    capacity-limited students, search ``transfer_set__size`` with 0 included.
 
     Parameters
     ----------
@@ -148,6 +148,12 @@ class MUNGE(TransferSampler):
         wide noise.
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns swapped, never perturbed: see :class:`TransferSampler`.
+    size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows.
 
     See Also
     --------
@@ -224,10 +230,12 @@ class MUNGE(TransferSampler):
         "s": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, p=0.5, s=1.0, categorical_features=None):
+    def __init__(self, p=0.5, s=1.0, categorical_features=None, *, size=1.0, weight=1.0):
         self.p = p
         self.s = s
         self.categorical_features = categorical_features
+        self.size = size
+        self.weight = weight
 
     def _generate(self, table, n, random_state, y):
         n_rows, n_cont = table.cont.shape
