@@ -394,6 +394,22 @@ def nearest_neighbors(space, n_neighbors):
 # -- Samplers ------------------------------------------------------------------------
 
 
+#: The docstring entries of ``size`` and ``weight``, shared by every sampler.
+_SIZE_AND_WEIGHT_DOC = """size : float or int, default=1.0
+        How many rows to generate when distilling: a float is a ratio of the
+        training rows (``5.0``: five times as many), an int a count; 0 adds none.
+    weight : float or "balanced", default=1.0
+        Sample weight of each generated row; ``"balanced"`` makes all of them
+        together weigh as much as the training rows."""
+
+
+def with_size_and_weight_doc(sampler_class):
+    """Fill the ``{size_and_weight}`` entry of a sampler's docstring."""
+    doc = sampler_class.__doc__
+    sampler_class.__doc__ = doc.replace("{size_and_weight}", _SIZE_AND_WEIGHT_DOC)
+    return sampler_class
+
+
 #: How many rows a sampler adds and what they weigh, read by the distillers.
 _SIZE_CONSTRAINTS = {
     "size": [Interval(Real, 0, None, closed="left")],
@@ -401,6 +417,7 @@ _SIZE_CONSTRAINTS = {
 }
 
 
+@with_size_and_weight_doc
 class TransferSampler(BaseEstimator):
     """Base class of the transfer-set generators.
 
@@ -429,12 +446,7 @@ class TransferSampler(BaseEstimator):
         - indices, column names (DataFrame only) or a boolean mask of length
           ``n_features``. Integers are always positions, even when a DataFrame has
           integer column labels.
-    size : float or int, default=1.0
-        How many rows to generate when distilling: a float is a ratio of the
-        training rows (``5.0``: five times as many), an int a count; 0 adds none.
-    weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+    {size_and_weight}
 
     See Also
     --------
@@ -549,6 +561,7 @@ def _accepts_y(func):
     return any(p.name == "y" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
+@with_size_and_weight_doc
 class FunctionSampler(BaseEstimator):
     """A transfer set from a plain function ``func(X, n, random_state)``.
 
@@ -563,12 +576,7 @@ class FunctionSampler(BaseEstimator):
         ``RandomState``: use :func:`sklearn.utils.check_random_state` on it). When
         ``func`` takes a ``y`` parameter (or ``**kwargs``), it also gets ``y=y``
         whenever labels are given.
-    size : float or int, default=1.0
-        How many rows to generate when distilling: a float is a ratio of the
-        training rows (``5.0``: five times as many), an int a count; 0 adds none.
-    weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+    {size_and_weight}
 
     See Also
     --------

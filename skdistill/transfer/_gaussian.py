@@ -5,11 +5,12 @@ from numbers import Real
 import numpy as np
 
 from .._compat import Interval
-from ._base import TransferSampler
+from ._base import TransferSampler, with_size_and_weight_doc
 
 __all__ = ["GaussianJitter"]
 
 
+@with_size_and_weight_doc
 class GaussianJitter(TransferSampler):
     """New rows: resampled rows plus Gaussian noise on the continuous columns.
 
@@ -33,12 +34,7 @@ class GaussianJitter(TransferSampler):
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns copied from the drawn row, never jittered: see
         :class:`TransferSampler`.
-    size : float or int, default=1.0
-        How many rows to generate when distilling: a float is a ratio of the
-        training rows (``5.0``: five times as many), an int a count; 0 adds none.
-    weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+    {size_and_weight}
 
     See Also
     --------

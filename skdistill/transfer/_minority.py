@@ -6,7 +6,12 @@ import numpy as np
 
 from .._compat import Interval
 from .._targets import UNLABELED
-from ._base import TransferSampler, nearest_neighbors, neighbor_space
+from ._base import (
+    TransferSampler,
+    nearest_neighbors,
+    neighbor_space,
+    with_size_and_weight_doc,
+)
 from ._mixup import mix
 
 __all__ = ["MinorityOversampler", "labeled_mask"]
@@ -55,6 +60,7 @@ def interpolate(table, space, pool, n, k_neighbors, random_state):
     return mix(table, anchors, partners, 1.0 - gap)
 
 
+@with_size_and_weight_doc
 class MinorityOversampler(TransferSampler):
     """New rows concentrated around the minority class (for imbalanced data).
 
@@ -94,12 +100,7 @@ class MinorityOversampler(TransferSampler):
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns never interpolated: a new row takes them from the nearer of its two
         rows. See :class:`TransferSampler`.
-    size : float or int, default=1.0
-        How many rows to generate when distilling: a float is a ratio of the
-        training rows (``5.0``: five times as many), an int a count; 0 adds none.
-    weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+    {size_and_weight}
 
     See Also
     --------

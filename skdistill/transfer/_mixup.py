@@ -5,7 +5,7 @@ from numbers import Real
 import numpy as np
 
 from .._compat import Interval
-from ._base import TransferSampler
+from ._base import TransferSampler, with_size_and_weight_doc
 
 __all__ = ["Mixup", "mix"]
 
@@ -29,6 +29,7 @@ def mix(table, first, second, weight):
     return cont, np.repeat(source[:, None], len(table.cat_idx), axis=1)
 
 
+@with_size_and_weight_doc
 class Mixup(TransferSampler):
     """New rows: convex combinations of random pairs of rows (mixup).
 
@@ -52,12 +53,7 @@ class Mixup(TransferSampler):
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns taken from the row with the larger weight, never interpolated: see
         :class:`TransferSampler`.
-    size : float or int, default=1.0
-        How many rows to generate when distilling: a float is a ratio of the
-        training rows (``5.0``: five times as many), an int a count; 0 adds none.
-    weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+    {size_and_weight}
 
     See Also
     --------

@@ -6,7 +6,13 @@ from numbers import Real
 import numpy as np
 
 from .._compat import Interval
-from ._base import TransferSampler, nearest_neighbors, neighbor_space, standardized
+from ._base import (
+    TransferSampler,
+    nearest_neighbors,
+    neighbor_space,
+    standardized,
+    with_size_and_weight_doc,
+)
 
 __all__ = ["MUNGE", "munge_neighbors", "munge_pass", "munge_schedule"]
 
@@ -114,6 +120,7 @@ def munge_pass(cont, src, neighbors, layers, swap, noise, s):
             src[b] = np.where(m, sa, sb)
 
 
+@with_size_and_weight_doc
 class MUNGE(TransferSampler):
     """MUNGE: new rows by swapping attributes with the nearest neighbour, with noise.
 
@@ -148,12 +155,7 @@ class MUNGE(TransferSampler):
         wide noise.
     categorical_features : None, "auto", array-like of int, str or bool, default=None
         Columns swapped, never perturbed: see :class:`TransferSampler`.
-    size : float or int, default=1.0
-        How many rows to generate when distilling: a float is a ratio of the
-        training rows (``5.0``: five times as many), an int a count; 0 adds none.
-    weight : float or "balanced", default=1.0
-        Sample weight of each generated row; ``"balanced"`` makes all of them
-        together weigh as much as the training rows.
+    {size_and_weight}
 
     See Also
     --------
