@@ -20,7 +20,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from skdistill._distill_command import _parse_student_spec
+from skdistill.cli._distill import _parse_student_spec
 from skdistill.cli import _parser, main
 
 #: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
@@ -202,7 +202,7 @@ def test_demo_refuses_a_folder_of_other_files(tmp_path):
 
 
 def test_demo_output_folder_rules(tmp_path):
-    from skdistill._demo import DemoUsageError, _check_out, _write_outputs
+    from skdistill.cli._demo import DemoUsageError, _check_out, _write_outputs
 
     new = tmp_path / "new"
     assert _check_out(new, force=False) == []
@@ -229,7 +229,7 @@ def test_demo_output_folder_rules(tmp_path):
 
 def test_demo_progress_bar_on_a_terminal():
     pytest.importorskip("tqdm")
-    from skdistill._demo import _Progress
+    from skdistill.cli._demo import _Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -604,7 +604,7 @@ def test_distill_parquet(files, tmp_path, capsys):
 
 
 def test_interrupted_distill_leaves_no_file(files, tmp_path, capsys, monkeypatch):
-    from skdistill import _distill_command
+    from skdistill.cli import _distill as _distill_command
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
@@ -1050,8 +1050,8 @@ def test_issue11_item11_onnx_with_missing_numbers(
     ids=["smaller", "larger", "same"],
 )
 def test_issue11_item11_size_ratios_say_which_way(ratio, words):
-    from skdistill._demo import _ratio
-    from skdistill._distill_command import _compared
+    from skdistill.cli._demo import _ratio
+    from skdistill.cli._distill import _compared
 
     assert _compared(ratio, "smaller", "LARGER", "size") == words
     assert _ratio(0.2, "LARGER") == "5.0x LARGER"  # the demo's "smaller" column

@@ -99,7 +99,7 @@ def test_issue11_item1_item6_cli_onnx_with_column_names_and_nan_rows(
 
 
 def _fit_must_not_run(monkeypatch):
-    import skdistill._distill_command as command
+    import skdistill.cli._distill as command
 
     calls = []
 

@@ -25,7 +25,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._io import format_size, write_atomic
+from .._io import format_size, write_atomic
 
 __all__ = ["run"]
 
@@ -331,7 +331,7 @@ def _search_tree(problem, settings, seed, progress, cache):
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
     from sklearn.tree import DecisionTreeClassifier
 
-    from . import DistilledClassifier
+    from .. import DistilledClassifier
 
     X, y = problem.splits["train"]
     tree = DecisionTreeClassifier(max_depth=6, random_state=seed)
@@ -362,8 +362,8 @@ def _fit_lightgbm(problem, settings, seed, progress, cache):
     """A small LightGBM student, early-stopped, on hard labels and distilled."""
     from lightgbm import LGBMClassifier
 
-    from . import DistilledClassifier
-    from .strategies import LightGBMStrategy
+    from .. import DistilledClassifier
+    from ..strategies import LightGBMStrategy
 
     X, y = problem.splits["train"]
     student = LGBMClassifier(n_estimators=settings.lightgbm_rounds, **_LGBM_PARAMS)
@@ -395,7 +395,7 @@ def _fit_lightgbm(problem, settings, seed, progress, cache):
 
 
 def _report(problem, settings, seed, progress):
-    from .report import distillation_report
+    from ..report import distillation_report
 
     X_train, y_train = problem.splits["train"]
     X_test, y_test = problem.splits["test"]
@@ -446,7 +446,7 @@ def _fidelity_log(ax, teacher, student, X, name):
     """Fidelity scatter of the positive class on log axes (rare positives, near 0)."""
     import numpy as np
 
-    from .report import FidelityDisplay
+    from ..report import FidelityDisplay
 
     display = FidelityDisplay.from_predictions(
         np.clip(teacher.predict_proba(X), _FLOOR, 1.0),
@@ -463,7 +463,7 @@ def _fidelity_log(ax, teacher, student, X, name):
 
 def _draw_plots(problem, settings):
     """The problem's plots, as ``{file name: (caption, PNG bytes)}``."""
-    from .report import (
+    from ..report import (
         DistillationSearchDisplay,
         FidelityDisplay,
         LossCurveDisplay,
@@ -694,7 +694,7 @@ def _plot_markdown(problem, names):
 def _markdown(problems, settings, meta):
     import sklearn
 
-    from . import __version__
+    from .. import __version__
 
     run_kind = "quick run (--quick)" if settings.quick else "full run"
     lines = [
@@ -972,7 +972,7 @@ def run(args):
     """
     from threadpoolctl import threadpool_limits
 
-    from .exceptions import DistillationWarning
+    from ..exceptions import DistillationWarning
 
     out = Path(args.out)
     earlier = _check_out(out, args.force)

@@ -1,7 +1,7 @@
 """Command-line interface: ``skdistill demo`` and ``skdistill distill``.
 
 This module parses the command line; ``distill`` lives in
-:mod:`skdistill._distill_command` and the demo in :mod:`skdistill._demo`. Only the
+:mod:`skdistill.cli._distill` and the demo in :mod:`skdistill.cli._demo`. Only the
 standard library is imported at module level: scikit-learn, pandas, skops and the
 student frameworks are imported inside the command that needs them, so
 ``skdistill --help`` answers at once.
@@ -11,7 +11,7 @@ import argparse
 import sys
 import textwrap
 
-from ._distill_command import (
+from ._distill import (
     _INTERRUPTED,
     _RUNTIME_ERROR,
     _STUDENTS,
@@ -24,12 +24,12 @@ from ._distill_command import (
     _unit_interval,
     _UsageError,
 )
-from ._distill_command import run as _run_distill
+from ._distill import run as _run_distill
 
 __all__ = ["main"]
 
 
-def _demo(args):
+def _run_demo(args):
     from ._demo import DemoUsageError, run
 
     try:
@@ -104,7 +104,7 @@ def _add_demo(sub):
         action="store_true",
         help="no progress messages on stderr (the tables, or the JSON, are still printed)",
     )
-    demo.set_defaults(handler=_demo, parser=demo)
+    demo.set_defaults(handler=_run_demo, parser=demo)
 
 
 def _add_distill(sub):

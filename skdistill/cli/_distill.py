@@ -19,7 +19,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._io import AtomicFiles, format_size
+from .._io import AtomicFiles, format_size
 
 __all__ = ["run"]
 
@@ -581,7 +581,7 @@ def _read_frame(path, option):
 def _load_teacher(args):
     """The fitted classifier in ``--teacher``, loaded with skdistill.export."""
     try:
-        from . import export
+        from .. import export
     except ImportError as exc:
         raise _CommandError(
             f"loading the teacher needs skdistill.export, which is unavailable ({exc}). "
@@ -595,7 +595,7 @@ def _load_teacher(args):
             f"loading the pickle file {path} (--trust-pickle): a pickle runs code when "
             "loaded; use it only if you trust where it came from."
         )
-    from .exceptions import DistillationWarning
+    from ..exceptions import DistillationWarning
 
     try:
         with warnings.catch_warnings():
@@ -961,7 +961,7 @@ def _with_unlabeled(X, y, X_unlabeled):
     """Append unlabeled rows with the label skdistill.UNLABELED."""
     import numpy as np
 
-    from . import UNLABELED
+    from .. import UNLABELED
 
     if X_unlabeled is None or len(X_unlabeled) == 0:
         return X, y
@@ -1104,7 +1104,7 @@ def _fit(args, name, student):
     """Load, fit and evaluate; nothing is written. Returns everything to write/say."""
     import numpy as np
 
-    from . import UNLABELED, DistilledClassifier
+    from .. import UNLABELED, DistilledClassifier
 
     quiet = args.quiet
     _log(f"Reading {args.data} ...", quiet)
@@ -1227,7 +1227,7 @@ def _fit(args, name, student):
             hard.fit(_take(X_all, train), y_all[train])
             rows = _scores(teacher, models, X_test, y_test)
             if args.report:
-                from .report import distillation_report, format_markdown
+                from ..report import distillation_report, format_markdown
 
                 report_rows = distillation_report(teacher, models, X_test, y_test)
                 report_table = format_markdown(report_rows)
@@ -1239,7 +1239,7 @@ def _fit(args, name, student):
 
     onnx_model = None
     if args.onnx:
-        from . import export
+        from .. import export
 
         _log("Converting the student to ONNX ...", quiet)
         sample = np.asarray(
@@ -1286,7 +1286,7 @@ def _has_missing(X, columns=None):
 def _write_outputs(args, result):
     """Write every output, or none: all land together, and if one cannot be written
     (disk full, say) the files that were there before are left as they were."""
-    from . import export
+    from .. import export
 
     sizes = {}
     try:
@@ -1338,7 +1338,7 @@ def _types_to_trust(path):
     """Types in a saved file that ``skdistill.export.load`` does not trust by default."""
     import skops.io as sio
 
-    from .export import trusted_types
+    from ..export import trusted_types
 
     return sorted(set(sio.get_untrusted_types(file=path)) - set(trusted_types()))
 
@@ -1437,7 +1437,7 @@ def _rows_line(result):
 def _report_markdown(args, result, sizes):
     import sklearn
 
-    from . import __version__
+    from .. import __version__
 
     teacher_size = os.path.getsize(args.teacher)
     lines = [
@@ -1563,7 +1563,7 @@ def run(args):
     name, params = _check_command_line(args)
     student = _build_student(name, params, args.student)  # before reading any data
     if args.onnx:  # an export that cannot succeed fails before the fit, not after
-        from .export._onnx import check_onnx_exportable
+        from ..export._onnx import check_onnx_exportable
 
         try:
             check_onnx_exportable(student)
