@@ -20,8 +20,8 @@ import textwrap
 import numpy as np
 import pytest
 
-from skdistill.cli._distill import _parse_student_spec
 from skdistill.cli import _parser, main
+from skdistill.cli._distill import _parse_student_spec
 
 #: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
 #: The function of the ``negated.skops`` teacher, a type skops and skdistill do not trust.
@@ -202,14 +202,15 @@ def test_demo_refuses_a_folder_of_other_files(tmp_path):
 
 
 def test_demo_output_folder_rules(tmp_path):
-    from skdistill.cli._demo import DemoUsageError, _check_out, _write_outputs
+    from skdistill.cli._common import UsageError
+    from skdistill.cli._demo import _check_out, _write_outputs
 
     new = tmp_path / "new"
     assert _check_out(new, force=False) == []
     _write_outputs(new, {"fraud_roc.png": b"png", "report.json": "{}"}, [])
     assert sorted(p.name for p in new.iterdir()) == ["fraud_roc.png", "report.json"]
     # A report.json that is not the demo's does not make a folder the demo's.
-    with pytest.raises(DemoUsageError, match="--force"):
+    with pytest.raises(UsageError, match="--force"):
         _check_out(new, force=False)
     # --force: files of the demo's names are replaced, nothing else is touched.
     (new / "keep.png").write_bytes(b"yours")
@@ -229,14 +230,14 @@ def test_demo_output_folder_rules(tmp_path):
 
 def test_demo_progress_bar_on_a_terminal():
     pytest.importorskip("tqdm")
-    from skdistill.cli._demo import _Progress
+    from skdistill.cli._common import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
     stream = Terminal()
-    progress = _Progress(2, quiet=False, stream=stream)
+    progress = Progress("skdistill demo", total=2, quiet=False, stream=stream)
     for label in ("first", "second"):
         with progress.stage(label):
             pass
@@ -246,7 +247,7 @@ def test_demo_progress_bar_on_a_terminal():
     assert "skdistill demo: 1/2 steps |" in text  # the bar
     assert set(progress.seconds) == {"first", "second"}
     quiet = Terminal()
-    progress = _Progress(1, quiet=True, stream=quiet)
+    progress = Progress("skdistill demo", total=1, quiet=True, stream=quiet)
     with progress.stage("silent"):
         pass
     assert quiet.getvalue() == ""
@@ -1050,9 +1051,8 @@ def test_issue11_item11_onnx_with_missing_numbers(
     ids=["smaller", "larger", "same"],
 )
 def test_issue11_item11_size_ratios_say_which_way(ratio, words):
-    from skdistill.cli._demo import _ratio
-    from skdistill.cli._distill import _compared
+    from skdistill.report._render import compared, times
 
-    assert _compared(ratio, "smaller", "LARGER", "size") == words
-    assert _ratio(0.2, "LARGER") == "5.0x LARGER"  # the demo's "smaller" column
-    assert _ratio(12.0, "LARGER") == "12x"
+    assert compared(ratio, "smaller", "LARGER", "size") == words
+    assert times(0.2, "LARGER") == "5.0x LARGER"  # the "smaller" column of a table
+    assert times(12.0, "LARGER") == "12x"
