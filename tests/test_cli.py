@@ -23,7 +23,6 @@ import pytest
 from skdistill.cli import _parser, main
 from skdistill.cli._distill import _parse_student_spec
 
-#: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
 #: The function of the ``negated.skops`` teacher, a type skops and skdistill do not trust.
 NEGATE = "_operator.neg"
 
@@ -275,6 +274,34 @@ def test_help_lists_the_commands():
     assert "distill" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [None, ["--help"], ["distill", "--help"], ["demo", "--help"], ["--version"]],
+    ids=["import", "help", "distill-help", "demo-help", "version"],
+)
+def test_issue12_cli_starts_without_the_scientific_stack(argv):
+    """``import skdistill.cli`` and ``--help`` load neither scikit-learn, numpy,
+    scipy nor pandas: the command answers at once."""
+    run = "" if argv is None else f"skdistill.cli.main({argv!r})"
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import skdistill.cli
+        try:
+            {run or "pass"}
+        except SystemExit as exc:
+            assert exc.code == 0, exc.code
+        heavy = {{"sklearn", "numpy", "scipy", "pandas"}}
+        print(sorted({{m.split(".")[0] for m in sys.modules}} & heavy), file=sys.stderr)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+    if argv is not None:
+        assert "skdistill" in result.stdout
+
+
 def test_unknown_command_exits_nonzero(capsys):
     with pytest.raises(SystemExit) as excinfo:
         main(["nope"])
@@ -326,7 +353,8 @@ def files(tmp_path_factory):
 
 
 def _argv(files, out_dir, *extra, teacher="teacher.skops", student="tree:max_depth=3"):
-    """``distill`` arguments; ``extra`` may repeat an option to override it."""
+    """``distill`` arguments; ``extra`` may repeat an option to override it. No
+    ``--student`` with ``student=None``."""
     argv = [
         "distill",
         "--teacher",
@@ -335,8 +363,7 @@ def _argv(files, out_dir, *extra, teacher="teacher.skops", student="tree:max_dep
         str(files / "train.csv"),
         "--target",
         "label",
-        "--student",
-        student,
+        *(["--student", student] if student is not None else []),
         "--out",
         str(out_dir / "student.skops"),
     ]
@@ -432,6 +459,33 @@ def test_distill_search(files, tmp_path, capsys):
     chosen = f"temperature={best['temperature']:g}, alpha={best['alpha']:g} (chosen by"
     assert chosen in text
     assert "## Search (3-fold cross-validation, roc_auc)" in text
+
+
+def test_issue12_distill_without_student_fits_the_default_tree(files, tmp_path, capsys):
+    """No --student: a depth-6 tree, said in the summary; --search says what it
+    searches; --report FILE.html writes the report as a page."""
+    export = pytest.importorskip("skdistill.export")
+    page = tmp_path / "report.html"
+    argv = _argv(files, tmp_path, "--search", "--quiet", "--report", page, student=None)
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "-> tree student (DecisionTreeClassifier" in text
+    assert "Student: tree, the default: DecisionTreeClassifier(max_depth=6)" in text
+    assert "choose another with --student" in text
+    searched = "alpha=0 (hard labels) and temperature {1, 3, 10} x alpha {0.5, 0.9, 1}"
+    assert f"Searched: {searched}; the student's own parameters" in text
+    assert export.load(tmp_path / "student.skops").student_.get_params()["max_depth"] == 6
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "<td>distilled tree</td>" in html and "<h2>Search (3-fold" in html
+    assert "<code>tree</code> (the default)" in html
+
+    code, out, err = _run([*argv, "--json", "--force"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["student_spec"], summary["student_default"]) == ("tree", True)
+    assert summary["search"]["grid"][0] == {"alpha": [0.0], "temperature": [1.0]}
 
 
 @pytest.mark.parametrize("name", ["unlabeled.csv", "unlabeled_with_target.csv"])

@@ -1,7 +1,7 @@
 """The ``skdistill`` command: ``skdistill demo`` and ``skdistill distill``.
 
 Each command is a module of this package with its own ``add_arguments(parser)``
-and ``run(args)``; :mod:`skdistill.cli._common` holds what they share (exit
+and ``run(args)``; ``skdistill.cli._common`` holds what they share (exit
 statuses, errors, Ctrl-C, progress, warnings, option types, outputs that land
 together). The table below names each command's module and one-line summary, so
 that ``skdistill --help`` imports no command, and ``skdistill distill ...`` only
