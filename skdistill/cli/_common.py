@@ -23,6 +23,7 @@ __all__ = [
     "CommandError",
     "Progress",
     "UsageError",
+    "add_json_and_quiet",
     "atomic_outputs",
     "distiller",
     "fraction",
@@ -129,6 +130,17 @@ def seed(text):
     if not 0 <= value < 2**32:
         raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
     return value
+
+
+def add_json_and_quiet(group, *, json_help, printed):
+    """``--json`` and ``--quiet``, which every command takes; ``printed`` says what
+    ``--quiet`` still prints."""
+    group.add_argument("--json", action="store_true", help=json_help)
+    group.add_argument(
+        "--quiet",
+        action="store_true",
+        help=f"no progress messages on stderr ({printed} still printed)",
+    )
 
 
 # -- progress and warnings on stderr ----------------------------------------------------

@@ -735,16 +735,11 @@ def add_arguments(parser):
         action="store_true",
         help="smaller teachers, data, grid and verdicts: a smoke test in about 15 s",
     )
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print the report as JSON on stdout (as saved in report.json) instead of "
-        "the tables",
-    )
-    parser.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress messages on stderr (the tables, or the JSON, are still printed)",
+    _common.add_json_and_quiet(
+        parser,
+        json_help="print the report as JSON on stdout (as saved in report.json) "
+        "instead of the tables",
+        printed="the tables, or the JSON, are",
     )
     parser.set_defaults(run=run)
 

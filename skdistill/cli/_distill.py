@@ -365,7 +365,8 @@ def add_arguments(parser):
         "--teacher",
         required=True,
         metavar="FILE",
-        help="the fitted classifier: a .skops file (skdistill.export.save); a "
+        help="the fitted classifier: a .skops file (skdistill.export.save, or "
+        "skops.io.dump); a "
         ".pkl/.pickle/.joblib file only with --trust-pickle",
     )
     inputs.add_argument(
@@ -474,13 +475,10 @@ def add_arguments(parser):
         help="overwrite output files that already exist (only once every output of "
         "the run is written; a failed run leaves them as they were)",
     )
-    outputs.add_argument(
-        "--json", action="store_true", help="print the summary as JSON on stdout"
-    )
-    outputs.add_argument(
-        "--quiet",
-        action="store_true",
-        help="no progress messages on stderr (the summary and warnings are still printed)",
+    _common.add_json_and_quiet(
+        outputs,
+        json_help="print the summary as JSON on stdout",
+        printed="the summary and warnings are",
     )
     parser.set_defaults(run=run)
 

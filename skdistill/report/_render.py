@@ -80,30 +80,34 @@ def format_markdown(rows):
     return "\n".join(lines)
 
 
-def _cell(row, column):
-    """One Markdown cell: 4 decimals, ratios as ``12.3x``, ``n/a`` when missing."""
+def _cell(row, column, *, plain=False):
+    """One cell, ``n/a`` when missing: for Markdown, 4 decimals and ratios as
+    ``12.3x``; ``plain`` (text tables), 3 decimals, sizes in kB or MB, and ratios
+    that say which way they go (``4.9x LARGER``)."""
     value = row.get(column)
     if _missing(value):
         return "n/a"
     if isinstance(value, str):
         return value
     if column == "complexity":
-        return _complexity(row)
-    if column in ("size_ratio", "speedup"):
-        return f"{value:.1f}x"
+        return f"{value:,} {row.get('complexity_unit') or ''}".strip()
     if column == "latency_ms":
         return f"{value:.3f}"
+    if plain and column == "size_bytes":
+        return format_size(value)
+    if column in _WORSE:
+        return times(value, _WORSE[column]) if plain else f"{value:.1f}x"
     if isinstance(value, Integral) or column == "rows_per_s":
         return f"{value:,.0f}"
-    return f"{value:.4f}"
+    return f"{value:.3f}" if plain else f"{value:.4f}"
+
+
+#: Ratio columns (teacher / model), and the word for a model worse than the teacher.
+_WORSE = {"size_ratio": "LARGER", "speedup": "SLOWER"}
 
 
 def _missing(value):
     return value is None or (isinstance(value, Real) and math.isnan(value))
-
-
-def _complexity(row):
-    return f"{row['complexity']:,} {row.get('complexity_unit') or ''}".strip()
 
 
 _VERDICT_INTRO = (
@@ -167,35 +171,15 @@ def _label(column):
     return f"recall@{recall.group(1)}FPR" if recall else _LABELS.get(column, column)
 
 
-def _text_cell(row, column):
-    """One text cell: 3 decimals, sizes in kB, ratios that say which way they go."""
-    value = row.get(column)
-    if _missing(value):
-        return "n/a"
-    if isinstance(value, str):
-        return value
-    if column == "size_bytes":
-        return format_size(value)
-    if column == "size_ratio":
-        return times(value, "LARGER")
-    if column == "speedup":
-        return times(value, "SLOWER")
-    if column == "complexity":
-        return _complexity(row)
-    if column == "latency_ms":
-        return f"{value:.3f}"
-    if isinstance(value, Integral) or column == "rows_per_s":
-        return f"{value:,.0f}"
-    return f"{value:.3f}"
-
-
 def format_text(rows, columns=None, *, indent=""):
     """Report rows as a plain table: the model left-aligned, numbers right-aligned."""
     rows = list(rows)
     if columns is None:
         columns = [c for c in _TEXT_COLUMNS if any(c in row for row in rows)]
     table = [["model", *map(_label, columns)]]
-    table += [[str(row["model"]), *(_text_cell(row, c) for c in columns)] for row in rows]
+    table += [
+        [str(row["model"]), *(_cell(row, c, plain=True) for c in columns)] for row in rows
+    ]
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
 
     def line(cells):
