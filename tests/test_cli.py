@@ -659,13 +659,13 @@ def test_distill_parquet(files, tmp_path, capsys):
 
 
 def test_interrupted_distill_leaves_no_file(files, tmp_path, capsys, monkeypatch):
-    from skdistill.cli import _distill as _distill_command
+    from skdistill.cli import _distill as command
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     # The student is written first; the interruption comes while writing the report.
-    monkeypatch.setattr(_distill_command, "_report_markdown", interrupt)
+    monkeypatch.setattr(command, "_report_markdown", interrupt)
     code, _, err = _run(_argv(files, tmp_path, "--report", tmp_path / "r.md"), capsys)
     assert code == 130
     assert "interrupted" in err

@@ -308,7 +308,8 @@ def _students_epilog():
     lines = ["students (--student NAME[:key=value,...]; values are Python literals):"]
     for name, kind in _STUDENTS.items():
         extra = f' [pip install "skdistill[{kind.extra}]"]' if kind.extra else ""
-        lines.append(f"  {name:<{width}}  {kind.summary}{extra}")
+        default = " (the default)" if name == _DEFAULT_STUDENT else ""
+        lines.append(f"  {name:<{width}}  {kind.summary}{default}{extra}")
         lines.append(f"  {'':<{width}}  {kind.label()}")
     lines += [
         "",
