@@ -13,8 +13,6 @@ import sys
 import time
 import warnings
 
-from .._io import AtomicFiles
-
 __all__ = [
     "INTERRUPTED",
     "RUNTIME_ERROR",
@@ -287,6 +285,8 @@ def atomic_outputs(*, overwrite):
     """:class:`~skdistill._io.AtomicFiles` for a command's outputs: they land
     together at ``commit()``, or not at all; an ``OSError`` becomes a
     CommandError naming the file, why, and what to do."""
+    from .._io import AtomicFiles
+
     try:
         with AtomicFiles(overwrite=overwrite) as files:
             yield files

@@ -18,7 +18,6 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .._io import format_size
 from . import _common
 from ._common import (
     CapturedWarnings,
@@ -1422,6 +1421,7 @@ def _report_markdown(args, result, sizes):
     import sklearn
 
     from .. import __version__
+    from .._io import format_size
     from ..report._render import cost_sentences, search_markdown
 
     teacher_size = os.path.getsize(args.teacher)
@@ -1473,6 +1473,7 @@ _SUMMARY_COLUMNS = ("accuracy", "roc_auc", "fidelity", "latency_ms", "speedup")
 
 
 def _summary_text(args, result, sizes):
+    from .._io import format_size
     from ..report._render import compared
 
     lines = [
