@@ -34,6 +34,7 @@ PUBLIC_MODULES = [
     "skdistill.report",
     "skdistill.transfer",
     "skdistill.export",
+    "skdistill.cli",
 ]
 
 # -- Project -------------------------------------------------------------------------

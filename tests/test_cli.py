@@ -20,10 +20,9 @@ import textwrap
 import numpy as np
 import pytest
 
-from skdistill._distill_command import _parse_student_spec
 from skdistill.cli import _parser, main
+from skdistill.cli._distill import _parse_student_spec
 
-#: Not trusted by skdistill.export.load unless named: HistGradientBoosting's trees.
 #: The function of the ``negated.skops`` teacher, a type skops and skdistill do not trust.
 NEGATE = "_operator.neg"
 
@@ -202,14 +201,15 @@ def test_demo_refuses_a_folder_of_other_files(tmp_path):
 
 
 def test_demo_output_folder_rules(tmp_path):
-    from skdistill._demo import DemoUsageError, _check_out, _write_outputs
+    from skdistill.cli._common import UsageError
+    from skdistill.cli._demo import _check_out, _write_outputs
 
     new = tmp_path / "new"
     assert _check_out(new, force=False) == []
     _write_outputs(new, {"fraud_roc.png": b"png", "report.json": "{}"}, [])
     assert sorted(p.name for p in new.iterdir()) == ["fraud_roc.png", "report.json"]
     # A report.json that is not the demo's does not make a folder the demo's.
-    with pytest.raises(DemoUsageError, match="--force"):
+    with pytest.raises(UsageError, match="--force"):
         _check_out(new, force=False)
     # --force: files of the demo's names are replaced, nothing else is touched.
     (new / "keep.png").write_bytes(b"yours")
@@ -229,14 +229,14 @@ def test_demo_output_folder_rules(tmp_path):
 
 def test_demo_progress_bar_on_a_terminal():
     pytest.importorskip("tqdm")
-    from skdistill._demo import _Progress
+    from skdistill.cli._common import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
             return True
 
     stream = Terminal()
-    progress = _Progress(2, quiet=False, stream=stream)
+    progress = Progress("skdistill demo", total=2, quiet=False, stream=stream)
     for label in ("first", "second"):
         with progress.stage(label):
             pass
@@ -246,7 +246,7 @@ def test_demo_progress_bar_on_a_terminal():
     assert "skdistill demo: 1/2 steps |" in text  # the bar
     assert set(progress.seconds) == {"first", "second"}
     quiet = Terminal()
-    progress = _Progress(1, quiet=True, stream=quiet)
+    progress = Progress("skdistill demo", total=1, quiet=True, stream=quiet)
     with progress.stage("silent"):
         pass
     assert quiet.getvalue() == ""
@@ -272,6 +272,34 @@ def test_help_lists_the_commands():
     assert result.returncode == 0
     assert "demo" in result.stdout
     assert "distill" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [None, ["--help"], ["distill", "--help"], ["demo", "--help"], ["--version"]],
+    ids=["import", "help", "distill-help", "demo-help", "version"],
+)
+def test_issue12_cli_starts_without_the_scientific_stack(argv):
+    """``import skdistill.cli`` and ``--help`` load neither scikit-learn, numpy,
+    scipy nor pandas: the command answers at once."""
+    run = "" if argv is None else f"skdistill.cli.main({argv!r})"
+    code = textwrap.dedent(
+        f"""
+        import sys
+        import skdistill.cli
+        try:
+            {run or "pass"}
+        except SystemExit as exc:
+            assert exc.code == 0, exc.code
+        heavy = {{"sklearn", "numpy", "scipy", "pandas"}}
+        print(sorted({{m.split(".")[0] for m in sys.modules}} & heavy), file=sys.stderr)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+    if argv is not None:
+        assert "skdistill" in result.stdout
 
 
 def test_unknown_command_exits_nonzero(capsys):
@@ -325,7 +353,8 @@ def files(tmp_path_factory):
 
 
 def _argv(files, out_dir, *extra, teacher="teacher.skops", student="tree:max_depth=3"):
-    """``distill`` arguments; ``extra`` may repeat an option to override it."""
+    """``distill`` arguments; ``extra`` may repeat an option to override it. No
+    ``--student`` with ``student=None``."""
     argv = [
         "distill",
         "--teacher",
@@ -334,8 +363,7 @@ def _argv(files, out_dir, *extra, teacher="teacher.skops", student="tree:max_dep
         str(files / "train.csv"),
         "--target",
         "label",
-        "--student",
-        student,
+        *(["--student", student] if student is not None else []),
         "--out",
         str(out_dir / "student.skops"),
     ]
@@ -431,6 +459,33 @@ def test_distill_search(files, tmp_path, capsys):
     chosen = f"temperature={best['temperature']:g}, alpha={best['alpha']:g} (chosen by"
     assert chosen in text
     assert "## Search (3-fold cross-validation, roc_auc)" in text
+
+
+def test_issue12_distill_without_student_fits_the_default_tree(files, tmp_path, capsys):
+    """No --student: a depth-6 tree, said in the summary; --search says what it
+    searches; --report FILE.html writes the report as a page."""
+    export = pytest.importorskip("skdistill.export")
+    page = tmp_path / "report.html"
+    argv = _argv(files, tmp_path, "--search", "--quiet", "--report", page, student=None)
+    code, out, err = _run(argv, capsys)
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "-> tree student (DecisionTreeClassifier" in text
+    assert "Student: tree, the default: DecisionTreeClassifier(max_depth=6)" in text
+    assert "choose another with --student" in text
+    searched = "alpha=0 (hard labels) and temperature {1, 3, 10} x alpha {0.5, 0.9, 1}"
+    assert f"Searched: {searched}; the student's own parameters" in text
+    assert export.load(tmp_path / "student.skops").student_.get_params()["max_depth"] == 6
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
+    assert "<td>distilled tree</td>" in html and "<h2>Search (3-fold" in html
+    assert "<code>tree</code> (the default)" in html
+
+    code, out, err = _run([*argv, "--json", "--force"], capsys)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["student_spec"], summary["student_default"]) == ("tree", True)
+    assert summary["search"]["grid"][0] == {"alpha": [0.0], "temperature": [1.0]}
 
 
 @pytest.mark.parametrize("name", ["unlabeled.csv", "unlabeled_with_target.csv"])
@@ -604,13 +659,13 @@ def test_distill_parquet(files, tmp_path, capsys):
 
 
 def test_interrupted_distill_leaves_no_file(files, tmp_path, capsys, monkeypatch):
-    from skdistill import _distill_command
+    from skdistill.cli import _distill as command
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
     # The student is written first; the interruption comes while writing the report.
-    monkeypatch.setattr(_distill_command, "_report_markdown", interrupt)
+    monkeypatch.setattr(command, "_report_markdown", interrupt)
     code, _, err = _run(_argv(files, tmp_path, "--report", tmp_path / "r.md"), capsys)
     assert code == 130
     assert "interrupted" in err
@@ -1050,9 +1105,8 @@ def test_issue11_item11_onnx_with_missing_numbers(
     ids=["smaller", "larger", "same"],
 )
 def test_issue11_item11_size_ratios_say_which_way(ratio, words):
-    from skdistill._demo import _ratio
-    from skdistill._distill_command import _compared
+    from skdistill.report._render import compared, times
 
-    assert _compared(ratio, "smaller", "LARGER", "size") == words
-    assert _ratio(0.2, "LARGER") == "5.0x LARGER"  # the demo's "smaller" column
-    assert _ratio(12.0, "LARGER") == "12x"
+    assert compared(ratio, "smaller", "LARGER", "size") == words
+    assert times(0.2, "LARGER") == "5.0x LARGER"  # the "smaller" column of a table
+    assert times(12.0, "LARGER") == "12x"

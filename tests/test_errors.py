@@ -246,6 +246,7 @@ def test_import_skdistill_loads_no_heavy_framework():
 
     public = ["skdistill", "skdistill.strategies", "skdistill.report"]
     public += [m for m in ("skdistill.transfer", "skdistill.export") if _exists(m)]
+    public += ["skdistill.cli"]
     code = (
         f"import sys, {', '.join(public)}; "
         f"print(sorted({set(HEAVY_MODULES)!r} & set(sys.modules)))"

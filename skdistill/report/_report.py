@@ -1,8 +1,7 @@
 """distillation_report: a teacher and its students side by side, with a verdict."""
 
-import math
 import sys
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.metrics import (
@@ -26,7 +25,9 @@ from ._models import (
     positive_scores,
     teacher_first,
 )
-from ._verdict import is_verdict_candidate, summarize, verdict_markdown, verdicts_for
+from ._render import format_markdown, report_dict, report_markdown, report_text
+from ._render import markdown_html as _markdown_html
+from ._verdict import is_verdict_candidate, summarize, verdicts_for
 
 __all__ = ["DistillationReport", "distillation_report", "format_markdown"]
 
@@ -73,6 +74,10 @@ class DistillationReport(list):
     |---|---|
     | teacher | 0.9000 |
     | student | 0.8800 |
+    >>> print(report.to_text())
+    model    accuracy
+    teacher     0.900
+    student     0.880
     """
 
     def __init__(self, rows=(), verdicts=()):
@@ -98,15 +103,55 @@ class DistillationReport(list):
             A Markdown table of the models; when there are verdicts, a table of
             them (one line per student and metric) and one sentence per student.
         """
-        parts = [format_markdown(self)]
-        if self.verdicts:
-            parts += [_VERDICT_INTRO, verdict_markdown(self.verdicts)]
-        sentences = [
-            f"- **{row['model']}**: {row['verdict']}" for row in self if row.get("verdict")
-        ]
-        if sentences:
-            parts.append("\n".join(sentences))
-        return "\n\n".join(parts)
+        return report_markdown(self)
+
+    def to_text(self, columns=None, *, width=88):
+        """The table as plain text, then one sentence per student's verdict.
+
+        Parameters
+        ----------
+        columns : list of str, default=None
+            The columns to show, after the model's name; None shows accuracy,
+            ROC-AUC, log-loss, fidelity, size, size ratio, latency and speedup
+            (those the report has).
+        width : int, default=88
+            Width the verdict sentences are wrapped to.
+
+        Returns
+        -------
+        text : str
+            Numbers with 3 decimals, sizes in kB or MB, and the ratios to the
+            teacher as ``12x`` or, below 1, ``4.9x LARGER`` (``SLOWER``).
+        """
+        return report_text(self, columns, width=width)
+
+    def to_html(self, *, title="Distillation report"):
+        """The Markdown of :meth:`to_markdown` as a self-contained HTML page.
+
+        Parameters
+        ----------
+        title : str, default="Distillation report"
+            The page's title, also its heading.
+
+        Returns
+        -------
+        page : str
+            An HTML document (tables and lists, no scripts and no external files).
+        """
+        return _markdown_html(f"# {title}\n\n{self.to_markdown()}", title=title)
+
+    def to_dict(self):
+        """The rows and the verdicts as plain Python values, ready for JSON.
+
+        Returns
+        -------
+        data : dict
+            ``{"rows": [...], "verdicts": [...]}``: the rows as they are and each
+            verdict's :meth:`Verdict.as_dict`, with numpy values as Python ones and
+            NaN as None, so that ``json.dumps(report.to_dict())`` writes valid
+            JSON.
+        """
+        return report_dict(self)
 
     def __str__(self):
         return self.to_markdown()
@@ -128,15 +173,6 @@ def _frame(records, index=None):
         return records
     frame = pd.DataFrame(records)
     return frame.set_index(index) if index is not None and len(frame) else frame
-
-
-_VERDICT_INTRO = (
-    "Verdicts: each distilled student and the same student on hard labels (alpha=0), "
-    "refitted on the same training rows over the same seeds and scored on these "
-    "held-out rows; mean ± sd over seeds; gain = distilled - hard labels (negative is "
-    "better for log_loss, brier and ece). A gain is clear when it exceeds twice its "
-    "standard error (gain se: spread over seeds and a bootstrap of the held-out rows)."
-)
 
 
 def distillation_report(
@@ -472,60 +508,3 @@ def _verdicts(students, X, y, X_train, y_train, metrics, *, n_seeds, log, **opti
             **options,
         )
     return verdicts
-
-
-# -- Markdown -----------------------------------------------------------------------
-
-
-def format_markdown(rows):
-    """A Markdown table of report rows, one line per model.
-
-    Parameters
-    ----------
-    rows : DistillationReport, list of dict or DataFrame
-        Output of :func:`distillation_report` (or its ``table``). Every key but
-        ``verdict`` becomes a column (:meth:`DistillationReport.to_markdown`
-        adds the verdicts below the table).
-
-    Returns
-    -------
-    table : str
-        The table; missing values read ``n/a``, ratios ``12.3x``, and
-        ``complexity`` joins its unit (``"1,023 nodes"``).
-
-    Examples
-    --------
-    >>> from skdistill.report import format_markdown
-    >>> print(format_markdown([{"model": "m", "roc_auc": 0.91234, "size_ratio": 140.0}]))
-    | model | roc_auc | size_ratio |
-    |---|---|---|
-    | m | 0.9123 | 140.0x |
-    """
-    if hasattr(rows, "reset_index"):  # a DataFrame indexed by model
-        rows = rows.reset_index().to_dict("records")
-    hidden = {"verdict", "complexity_unit"}
-    columns = list(dict.fromkeys(key for row in rows for key in row if key not in hidden))
-    lines = [
-        "| " + " | ".join(columns) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
-    ]
-    for row in rows:
-        lines.append("| " + " | ".join(_cell(row, column) for column in columns) + " |")
-    return "\n".join(lines)
-
-
-def _cell(row, column):
-    value = row.get(column)
-    if value is None or (isinstance(value, Real) and math.isnan(value)):
-        return "n/a"
-    if isinstance(value, str):
-        return value
-    if column == "complexity":
-        return f"{value:,} {row.get('complexity_unit') or ''}".strip()
-    if column in ("size_ratio", "speedup"):
-        return f"{value:.1f}x"
-    if column == "latency_ms":
-        return f"{value:.3f}"
-    if isinstance(value, Integral) or column == "rows_per_s":
-        return f"{value:,.0f}"
-    return f"{value:.4f}"

@@ -1,34 +1,37 @@
-"""The ``skdistill distill`` command: read a teacher and data, distil, write outputs.
+"""``skdistill distill``: read a teacher and data, distil, write the outputs.
 
-The argparse front end is :mod:`skdistill.cli`. Only the standard library is
-imported at module level: scikit-learn, pandas, skops and the student frameworks are
-imported inside the functions that need them.
+The command's options (:func:`add_arguments`) and its run (:func:`run`). Only the
+standard library is imported at module level: scikit-learn, pandas, skops and the
+student frameworks are imported inside the functions that need them, so that
+``skdistill distill --help`` answers at once.
 """
 
-import argparse
 import ast
 import difflib
 import inspect
 import json
 import math
 import os
-import sys
 import textwrap
 import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._io import AtomicFiles, format_size
+from . import _common
+from ._common import (
+    CapturedWarnings,
+    CommandError,
+    Progress,
+    UsageError,
+    atomic_outputs,
+    distiller,
+    warn,
+)
 
-__all__ = ["run"]
+__all__ = ["add_arguments", "run"]
 
-#: Exit statuses: a command line that cannot be honoured as given (bad or conflicting
-#: options, missing input files or target column, outputs that exist), and a failure
-#: while loading, fitting or writing.
-_USAGE_ERROR = 2
-_RUNTIME_ERROR = 1
-_INTERRUPTED = 130
+_PROG = "skdistill distill"
 
 _PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -107,12 +110,14 @@ _STUDENTS = {
 }
 
 
-class _UsageError(Exception):
-    """The command line cannot be honoured as given (exit status 2)."""
+#: The student of ``skdistill distill`` without ``--student``: a depth-6 decision
+#: tree, the student DistilledClassifier fits when given none.
+_DEFAULT_STUDENT = "tree"
 
 
-class _CommandError(Exception):
-    """Loading, fitting or writing failed (exit status 1)."""
+def _student_spec(args):
+    """The ``--student`` given, or the default."""
+    return _DEFAULT_STUDENT if args.student is None else args.student
 
 
 def _literal(text):
@@ -148,13 +153,13 @@ def _split_top_level(text):
 
 
 def _parse_student_spec(spec):
-    """``"tree:max_depth=4"`` -> ``("tree", {"max_depth": 4})``; a _UsageError if bad."""
+    """``"tree:max_depth=4"`` -> ``("tree", {"max_depth": 4})``; a UsageError if bad."""
     name, _, rest = spec.partition(":")
     name = name.strip().lower()
     if name not in _STUDENTS:
         close = difflib.get_close_matches(name, _STUDENTS, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise _UsageError(
+        raise UsageError(
             f"unknown student {name!r} in --student {spec!r}{hint}; choose one of "
             f"{', '.join(_STUDENTS)}, optionally followed by ':key=value,...' "
             "(see skdistill distill --help)."
@@ -164,12 +169,12 @@ def _parse_student_spec(spec):
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key or not value.strip():
-            raise _UsageError(
+            raise UsageError(
                 f"--student {spec!r}: expected key=value after '{name}:', got {item!r} "
                 "(e.g. tree:max_depth=4,min_samples_leaf=5)."
             )
         if key in params:
-            raise _UsageError(f"--student {spec!r}: {key!r} is given twice.")
+            raise UsageError(f"--student {spec!r}: {key!r} is given twice.")
         params[key] = _literal(value.strip())
     return name, params
 
@@ -178,7 +183,7 @@ def _build_student(name, params, spec=None):
     """The bare, unfitted estimator of a parsed spec, its keys and values checked.
 
     Runs before any data is read: an unknown key, or a value of the wrong type, is a
-    _UsageError naming the valid keys or the type expected. The student actually
+    UsageError naming the valid keys or the type expected. The student actually
     fitted may wrap it in a Pipeline, as the data needs (see _student_for_data).
     """
     import importlib
@@ -188,7 +193,7 @@ def _build_student(name, params, spec=None):
     try:
         module = importlib.import_module(kind.module)
     except ImportError as exc:
-        raise _CommandError(
+        raise CommandError(
             f"the {name!r} student needs {kind.module}, which is not installed "
             f'({exc}). Install it with pip install "skdistill[{kind.extra}]".'
         ) from None
@@ -200,14 +205,14 @@ def _build_student(name, params, spec=None):
         for key in unknown:
             close = difflib.get_close_matches(key, valid, n=1)
             hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise _UsageError(
+        raise UsageError(
             f"unknown parameter(s) {', '.join(hints)} for the {name!r} student "
             f"({kind.class_name}); valid ones are: {', '.join(valid)}."
         )
     for key, value in params.items():
         annotation = _annotation(estimator_class, key)
         if annotation is not None and _accepts(annotation, value) is False:
-            raise _UsageError(
+            raise UsageError(
                 f"--student {spec!r}: {key} must be {_describe_type(annotation)}, got "
                 f"{value!r}. {_VALUES_HINT}"
             )
@@ -216,7 +221,7 @@ def _build_student(name, params, spec=None):
         try:  # scikit-learn's own checks of types and ranges
             estimator._validate_params()
         except (ValueError, TypeError) as exc:
-            raise _UsageError(f"--student {spec!r}: {exc} {_VALUES_HINT}") from None
+            raise UsageError(f"--student {spec!r}: {exc} {_VALUES_HINT}") from None
     return estimator
 
 
@@ -302,7 +307,8 @@ def _students_epilog():
     lines = ["students (--student NAME[:key=value,...]; values are Python literals):"]
     for name, kind in _STUDENTS.items():
         extra = f' [pip install "skdistill[{kind.extra}]"]' if kind.extra else ""
-        lines.append(f"  {name:<{width}}  {kind.summary}{extra}")
+        default = " (the default)" if name == _DEFAULT_STUDENT else ""
+        lines.append(f"  {name:<{width}}  {kind.summary}{default}{extra}")
         lines.append(f"  {'':<{width}}  {kind.label()}")
     lines += [
         "",
@@ -342,102 +348,139 @@ def _students_epilog():
     return "\n".join(lines)
 
 
-# -- small helpers ----------------------------------------------------------------------
+def add_arguments(parser):
+    """The options of ``skdistill distill``, on its (sub)parser."""
+    parser.description = textwrap.fill(
+        "Distil a fitted classifier saved with skops (the teacher) into a compact "
+        "student trained on a CSV or parquet file: the student learns from a blend "
+        "of the teacher's temperature-softened probabilities (weight alpha) and the "
+        "labels (weight 1 - alpha). A share of the labeled rows is held out to "
+        "compare the teacher, the student fitted on labels alone and the distilled "
+        "student. Outputs are written atomically, and only if every step succeeds.",
+        width=80,
+    )
+    parser.epilog = _students_epilog()
+    inputs = parser.add_argument_group("inputs")
+    inputs.add_argument(
+        "--teacher",
+        required=True,
+        metavar="FILE",
+        help="the fitted classifier: a .skops file (skdistill.export.save, or "
+        "skops.io.dump); a "
+        ".pkl/.pickle/.joblib file only with --trust-pickle",
+    )
+    inputs.add_argument(
+        "--data",
+        required=True,
+        metavar="FILE",
+        help="labeled training rows: .csv (also .csv.gz etc.) or .parquet (needs "
+        "pyarrow); every column except --target is a feature and must match the "
+        "teacher's feature names when it has them",
+    )
+    inputs.add_argument(
+        "--target", required=True, metavar="COLUMN", help="the label column of --data"
+    )
+    inputs.add_argument(
+        "--unlabeled",
+        metavar="FILE",
+        help="extra rows without labels (same feature columns; a target column is "
+        "ignored): they train the student on the teacher's soft targets alone",
+    )
+    inputs.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow a pickle/joblib teacher file; loading a pickle runs code from it, "
+        "so use this only for files you trust",
+    )
+    inputs.add_argument(
+        "--trust",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="a type in the .skops teacher file to trust although skdistill does not "
+        "by default (repeatable, or comma-separated); the load error lists them",
+    )
 
+    student = parser.add_argument_group("student and distillation")
+    student.add_argument(
+        "--student",
+        metavar="SPEC",
+        help="the student: NAME or NAME:key=value,... with NAME one of "
+        f"{', '.join(_STUDENTS)} (listed below). Default: {_DEFAULT_STUDENT}, a depth-6 "
+        "decision tree (DecisionTreeClassifier(max_depth=6), the student "
+        "DistilledClassifier fits when given none)",
+    )
+    student.add_argument(
+        "--temperature",
+        type=_common.temperature,
+        metavar="T",
+        help="softmax temperature of the teacher's logits, from 1 to 100; higher is "
+        "softer (default: 1)",
+    )
+    student.add_argument(
+        "--alpha",
+        type=_common.unit_interval,
+        metavar="A",
+        help="weight of the teacher's soft targets in [0, 1]: 1 = teacher only, 0 = "
+        "labels only (default: 0.5)",
+    )
+    student.add_argument(
+        "--search",
+        action="store_true",
+        help="choose temperature and alpha by cross-validation on the labeled "
+        "training rows (ROC-AUC for two classes, else accuracy) over "
+        f"{_searched()}; ties go to alpha=0. The student's own parameters are not "
+        "searched: they are those of --student. Not with --temperature/--alpha",
+    )
+    student.add_argument(
+        "--test-size",
+        type=_common.fraction,
+        default=0.2,
+        metavar="F",
+        help="share of the labeled rows held out to score teacher and students, in "
+        "[0, 1); the student is trained on the rest (default: 0.2)",
+    )
+    student.add_argument(
+        "--seed",
+        type=_common.seed,
+        default=0,
+        help="seed of the split, search and student (default: 0)",
+    )
 
-def _log(message, quiet):
-    if not quiet:
-        print(message, file=sys.stderr, flush=True)
-
-
-def _number(text, expected):
-    """``text`` as a finite float, or argparse's error saying what was expected."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
-    return value
-
-
-def _fraction(text):
-    value = _number(text, "a number in [0, 1)")
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
-
-
-def _unit_interval(text):
-    value = _number(text, "a number in [0, 1]")
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {text}")
-    return value
-
-
-#: The temperatures DistilledClassifier accepts.
-_TEMPERATURES = (1.0, 100.0)
-
-
-def _temperature(text):
-    low, high = _TEMPERATURES
-    expected = f"a number from {low:g} to {high:g} (1: the teacher's own probabilities)"
-    value = _number(text, expected)
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"must be {expected}, got {text}")
-    return value
-
-
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 0 to 4294967295, got {text!r}"
-        ) from None
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(
-            f"must be a whole number from 0 to 4294967295, got {text}"
-        )
-    return value
-
-
-class _Progress:
-    """A scorer that ticks a progress bar once per cross-validation fit."""
-
-    def __init__(self, scorer, bar):
-        self.scorer, self.bar = scorer, bar
-
-    def __call__(self, estimator, X, y, **kwargs):
-        try:
-            return self.scorer(estimator, X, y, **kwargs)
-        finally:
-            self.bar.update(1)
-
-
-class _PlainBar:
-    """Progress on stderr without tqdm: one line, rewritten."""
-
-    def __init__(self, total, desc, disable):
-        self.total, self.desc, self.disable, self.n = total, desc, disable, 0
-
-    def update(self, n):
-        self.n += n
-        if not self.disable:
-            end = "\n" if self.n >= self.total else ""
-            print(f"\r{self.desc}: {self.n}/{self.total} fits", end=end, file=sys.stderr)
-            sys.stderr.flush()
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total, desc, quiet):
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        return _PlainBar(total, desc, quiet)
-    return tqdm(total=total, desc=desc, unit="fit", disable=quiet, file=sys.stderr)
+    outputs = parser.add_argument_group("outputs")
+    outputs.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.skops",
+        help="where to save the distilled model, without its teacher (skops, via "
+        "skdistill.export.save(..., drop_teacher=True)): it predicts with the student "
+        "alone",
+    )
+    outputs.add_argument(
+        "--onnx",
+        metavar="FILE.onnx",
+        help="also export the student to ONNX (needs skl2onnx, or onnxmltools for "
+        'LightGBM/XGBoost: pip install "skdistill[onnx]")',
+    )
+    outputs.add_argument(
+        "--report",
+        metavar="FILE.md",
+        help="write a report: teacher, hard-label and distilled student side by side "
+        "on the held-out rows, and the search results; Markdown, or a self-contained "
+        "HTML page if FILE ends in .html",
+    )
+    outputs.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite output files that already exist (only once every output of "
+        "the run is written; a failed run leaves them as they were)",
+    )
+    _common.add_json_and_quiet(
+        outputs,
+        json_help="print the summary as JSON on stdout",
+        printed="the summary and warnings are",
+    )
+    parser.set_defaults(run=run)
 
 
 # -- skdistill distill -----------------------------------------------------------------
@@ -450,15 +493,15 @@ def _resolve(path):
 def _check_command_line(args):
     """Every check that needs no data: options, input files, outputs (all of them)."""
     if args.search and (args.temperature is not None or args.alpha is not None):
-        raise _UsageError(
+        raise UsageError(
             "--search chooses the temperature and alpha; do not pass --temperature or "
             "--alpha with it."
         )
     if args.report and args.test_size == 0:
-        raise _UsageError(
+        raise UsageError(
             "--report compares the models on held-out rows; pass --test-size > 0."
         )
-    name, params = _parse_student_spec(args.student)
+    name, params = _parse_student_spec(_student_spec(args))
 
     inputs = {"--teacher": args.teacher, "--data": args.data}
     if args.unlabeled:
@@ -466,25 +509,25 @@ def _check_command_line(args):
     for option, path in inputs.items():
         if not Path(path).is_file():
             what = "is a folder" if Path(path).is_dir() else "no such file"
-            raise _UsageError(f"{option} {path}: {what}; give the path of a file.")
+            raise UsageError(f"{option} {path}: {what}; give the path of a file.")
         suffixes = [suffix.lower() for suffix in Path(path).suffixes]
         table = suffixes and (
             suffixes[-1] in _PARQUET_SUFFIXES or any(s in _CSV_SUFFIXES for s in suffixes)
         )
         if option != "--teacher" and not table:
-            raise _UsageError(
+            raise UsageError(
                 f"{option} {path}: unknown format; use a .csv file (optionally "
                 "compressed, e.g. .csv.gz) or a .parquet file."
             )
     teacher_suffix = Path(args.teacher).suffix.lower()
     if teacher_suffix in _PICKLE_SUFFIXES and not args.trust_pickle:
-        raise _UsageError(
+        raise UsageError(
             f"--teacher {args.teacher} is a pickle file, and loading a pickle can run "
             "arbitrary code. Pass --trust-pickle if you trust where it came from, or "
             "save the teacher with skops (skdistill.export.save) instead."
         )
     if teacher_suffix not in (".skops", *_PICKLE_SUFFIXES):
-        raise _UsageError(
+        raise UsageError(
             f"--teacher {args.teacher}: expected a .skops file (or, with --trust-pickle, "
             f"a {'/'.join(_PICKLE_SUFFIXES)} file), got {teacher_suffix or 'no suffix'}."
         )
@@ -496,22 +539,22 @@ def _check_command_line(args):
         outputs["--report"] = args.report
     for option, suffix in (("--out", ".skops"), ("--onnx", ".onnx")):
         if option in outputs and Path(outputs[option]).suffix.lower() != suffix:
-            raise _UsageError(
+            raise UsageError(
                 f"{option} {outputs[option]}: the file name must end in {suffix}."
             )
     seen = {_resolve(path): option for option, path in inputs.items()}
     for option, path in outputs.items():
         resolved = _resolve(path)
         if resolved in seen:
-            raise _UsageError(f"{option} {path} is also given as {seen[resolved]}.")
+            raise UsageError(f"{option} {path} is also given as {seen[resolved]}.")
         seen[resolved] = option
         if not resolved.parent.is_dir():
-            raise _UsageError(f"{option} {path}: folder {resolved.parent} does not exist.")
+            raise UsageError(f"{option} {path}: folder {resolved.parent} does not exist.")
         if resolved.is_dir():
-            raise _UsageError(f"{option} {path} is a folder; give the path of a file.")
+            raise UsageError(f"{option} {path} is a folder; give the path of a file.")
     existing = [path for path in outputs.values() if Path(path).exists()]
     if existing and not args.force:
-        raise _UsageError(
+        raise UsageError(
             f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
             "pass --force to overwrite, or choose other output paths."
         )
@@ -528,7 +571,7 @@ def _read_table(path, option):
             else "labeled rows to train on; add rows below the header"
         )
         columns = len(frame.columns)
-        raise _CommandError(
+        raise CommandError(
             f"{option} {path} has a header ({columns} column{'s' * (columns != 1)}) but "
             f"no rows; {option} gives the {what}."
         )
@@ -539,7 +582,7 @@ def _read_frame(path, option):
     try:
         import pandas as pd
     except ImportError:
-        raise _CommandError(
+        raise CommandError(
             'reading data needs pandas: pip install "skdistill[pandas]".'
         ) from None
     suffixes = [s.lower() for s in Path(path).suffixes]
@@ -548,17 +591,17 @@ def _read_frame(path, option):
             try:
                 return pd.read_parquet(path)
             except ImportError as exc:
-                raise _CommandError(
+                raise CommandError(
                     f"reading the parquet file {path} needs pyarrow, which is not "
                     f"installed: pip install pyarrow (or convert it to CSV). ({exc})"
                 ) from None
         if any(s in _CSV_SUFFIXES for s in suffixes):
             sep = "\t" if ".tsv" in suffixes else ","
             return pd.read_csv(path, sep=sep)
-    except _CommandError:
+    except CommandError:
         raise
     except pd.errors.EmptyDataError:
-        raise _CommandError(
+        raise CommandError(
             f"{option} {path} is empty; it needs a header line naming the columns, "
             "then one line per row."
         ) from None
@@ -568,11 +611,11 @@ def _read_frame(path, option):
             if suffixes[-1] in _PARQUET_SUFFIXES
             else "CSV (comma-separated, UTF-8)"
         )
-        raise _CommandError(
+        raise CommandError(
             f"could not read {option} {path}: {' '.join(str(exc).split())}. Check that "
             f"it is a valid {kind} file."
         ) from None
-    raise _UsageError(
+    raise UsageError(
         f"{option} {path}: unknown format; use a .csv file (optionally compressed, "
         "e.g. .csv.gz) or a .parquet file."
     )
@@ -581,9 +624,9 @@ def _read_frame(path, option):
 def _load_teacher(args):
     """The fitted classifier in ``--teacher``, loaded with skdistill.export."""
     try:
-        from . import export
+        from .. import export
     except ImportError as exc:
-        raise _CommandError(
+        raise CommandError(
             f"loading the teacher needs skdistill.export, which is unavailable ({exc}). "
             'Install the persistence extra: pip install "skdistill[persist]".'
         ) from None
@@ -591,11 +634,12 @@ def _load_teacher(args):
     trusted = [name for item in args.trust for name in item.split(",") if name.strip()]
     pickle = path.suffix.lower() in _PICKLE_SUFFIXES
     if pickle:
-        _warn(
+        warn(
+            _PROG,
             f"loading the pickle file {path} (--trust-pickle): a pickle runs code when "
-            "loaded; use it only if you trust where it came from."
+            "loaded; use it only if you trust where it came from.",
         )
-    from .exceptions import DistillationWarning
+    from ..exceptions import DistillationWarning
 
     try:
         with warnings.catch_warnings():
@@ -610,26 +654,26 @@ def _load_teacher(args):
                 " If you trust this file, name each of those types with --trust TYPE "
                 "(or --trust TYPE1,TYPE2)."
             )
-        raise _CommandError(f"could not load the teacher {path}: {message}{hint}") from None
+        raise CommandError(f"could not load the teacher {path}: {message}{hint}") from None
 
     from sklearn.base import is_classifier
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
     if not hasattr(teacher, "predict") or not is_classifier(teacher):
-        raise _CommandError(
+        raise CommandError(
             f"the teacher {path} holds a {type(teacher).__name__}, not a classifier; "
             "skdistill distill distils fitted classifiers."
         )
     try:
         check_is_fitted(teacher)
     except NotFittedError:
-        raise _CommandError(
+        raise CommandError(
             f"the teacher {path} holds an unfitted {type(teacher).__name__}; save it "
             "after fitting it."
         ) from None
     if not (hasattr(teacher, "predict_proba") or hasattr(teacher, "decision_function")):
-        raise _CommandError(
+        raise CommandError(
             f"the teacher {type(teacher).__name__} in {path} has neither predict_proba "
             "nor decision_function: it gives no soft targets to distil."
         )
@@ -649,7 +693,7 @@ def _feature_columns(teacher, columns, *, option, path):
                 parts.append(f"missing {', '.join(map(repr, missing))}")
             if extra:
                 parts.append(f"not known to the teacher {', '.join(map(repr, extra))}")
-            raise _CommandError(
+            raise CommandError(
                 f"the feature columns of {option} {path} do not match the teacher's "
                 f"({len(names)} features): {'; '.join(parts)}. Every column but the "
                 "target is a feature; drop or rename columns to match."
@@ -657,7 +701,7 @@ def _feature_columns(teacher, columns, *, option, path):
         return names
     n_features = getattr(teacher, "n_features_in_", None)
     if n_features is not None and n_features != len(columns):
-        raise _CommandError(
+        raise CommandError(
             f"{option} {path} has {len(columns)} feature columns ({', '.join(columns)}) "
             f"but the teacher was fitted on {n_features} features (without names, so "
             "columns are taken in file order)."
@@ -678,7 +722,7 @@ def _features_of(frame, features, teacher, *, option, path):
     _, text = _column_kinds(X, option=option, path=path)
     if getattr(teacher, "feature_names_in_", None) is None:
         if text:
-            raise _CommandError(
+            raise CommandError(
                 f"{option} {path} has text or categorical column(s) {', '.join(text)}, "
                 f"but the teacher {type(teacher).__name__} was fitted without column "
                 "names, on numbers alone. Encode those columns as numbers the way the "
@@ -713,7 +757,7 @@ def _column_kinds(X, *, option, path):
         else:
             other.append(f"{column} ({dtype})")
     if other:
-        raise _CommandError(
+        raise CommandError(
             f"{option} {path} has column(s) of a kind the students cannot take: "
             f"{', '.join(other)}. Convert them to numbers (e.g. a date to its year, or "
             "days since a reference date) or to text, in the data and for the teacher."
@@ -735,7 +779,7 @@ def _align_unlabeled(X_unlabeled, X, *, option, path):
         if column in numeric and column not in numeric_here:
             text = values[values.notna() & pd.to_numeric(values, errors="coerce").isna()]
             examples = ", ".join(map(repr, text.unique()[:3].tolist()))
-            raise _CommandError(
+            raise CommandError(
                 f"column {column!r} holds numbers in --data but text in {option} {path} "
                 f"(e.g. {examples}). Write numbers there too, and leave a missing value "
                 "empty."
@@ -784,7 +828,7 @@ def _check_teacher_takes(teacher, X, *, option, path):
                 + " if the teacher cannot take them"
             )
         fixes.append("encode every column as the teacher's training data was encoded")
-        raise _CommandError(
+        raise CommandError(
             f"the teacher {type(teacher).__name__} fails on the rows of {option} {path}: "
             f"{first.rstrip('.')}. To fix it: {'; '.join(fixes)}."
         ) from None
@@ -794,7 +838,7 @@ def _labels(frame, target, classes, path):
     """The target column as labels of the teacher's classes."""
     column = frame[target]
     if column.isna().any():
-        raise _CommandError(
+        raise CommandError(
             f"the target column {target!r} of {path} has {int(column.isna().sum())} empty "
             "value(s); drop those rows, or move them to --unlabeled."
         )
@@ -805,14 +849,14 @@ def _labels(frame, target, classes, path):
     unknown = sorted({label for label in y.tolist() if label not in known}, key=repr)
     if unknown:
         shown = ", ".join(map(repr, unknown[:5])) + (" ..." if len(unknown) > 5 else "")
-        raise _CommandError(
+        raise CommandError(
             f"the target column {target!r} of {path} holds label(s) {shown} that the "
             f"teacher does not know; its classes are {classes.tolist()!r}. Write the "
             "labels as the teacher's training data did, or move rows without a known "
             "label to --unlabeled."
         )
     if len(set(y.tolist())) < 2:
-        raise _CommandError(
+        raise CommandError(
             f"the target column {target!r} of {path} holds a single class; "
             "distillation needs labels of at least two classes: add rows of the others."
         )
@@ -823,7 +867,7 @@ def _split(y, test_size, seed):
     """Indices of training and held-out rows (stratified when the classes allow).
 
     A ``test_size`` that leaves too few training rows (fewer than the classes, or
-    none of a class) is a _UsageError saying which values work for these labels.
+    none of a class) is a UsageError saying which values work for these labels.
     """
     import numpy as np
     from sklearn.model_selection import train_test_split
@@ -833,7 +877,7 @@ def _split(y, test_size, seed):
         return rows, rows[:0]
     n_test = math.ceil(test_size * len(y))
     if len(y) - n_test < len(set(y.tolist())):
-        raise _UsageError(_test_size_advice(y, test_size))
+        raise UsageError(_test_size_advice(y, test_size))
     try:
         train, test = train_test_split(
             rows, test_size=test_size, stratify=y, random_state=seed
@@ -841,7 +885,7 @@ def _split(y, test_size, seed):
     except ValueError:  # a class too small to stratify
         train, test = train_test_split(rows, test_size=test_size, random_state=seed)
     if len(set(y[train].tolist())) < 2:
-        raise _UsageError(_test_size_advice(y, test_size))
+        raise UsageError(_test_size_advice(y, test_size))
     return train, test
 
 
@@ -937,7 +981,7 @@ def _as_regressor(classifier, kind):
 def _check_onnx_input(args, text):
     """``--onnx`` exports one float input: refused, before fitting, for text columns."""
     if args.onnx and text:
-        raise _UsageError(
+        raise UsageError(
             f"--onnx: {args.data} has text or categorical column(s) {', '.join(text)}, "
             "which the student one-hot encodes itself; the ONNX export takes one float "
             "input and cannot carry them. Leave out --onnx (the .skops file of --out "
@@ -950,10 +994,11 @@ def _warn_many_categories(X, text, limit=100):
     for column in text:
         n = X[column].nunique(dropna=False)
         if n > limit:
-            _warn(
+            warn(
+                _PROG,
                 f"column {column!r} has {n} distinct values, and the student one-hot "
                 f"encodes each into a column of its own. If it is an identifier, drop "
-                "it from the data (and from the teacher's)."
+                "it from the data (and from the teacher's).",
             )
 
 
@@ -961,7 +1006,7 @@ def _with_unlabeled(X, y, X_unlabeled):
     """Append unlabeled rows with the label skdistill.UNLABELED."""
     import numpy as np
 
-    from . import UNLABELED
+    from .. import UNLABELED
 
     if X_unlabeled is None or len(X_unlabeled) == 0:
         return X, y
@@ -980,53 +1025,32 @@ def _take(X, rows):
     return X.iloc[rows].reset_index(drop=True) if hasattr(X, "iloc") else X[rows]
 
 
-def _scores(teacher, models, X, y):
-    """Accuracy, ROC-AUC (macro one-vs-rest beyond two classes) and agreement with
-    the teacher of each model on held-out rows, the teacher first."""
-    import numpy as np
-    from sklearn.metrics import accuracy_score, roc_auc_score
+class _CountingScorer:
+    """A scorer that counts one cross-validation fit on ``counter`` per call."""
 
-    classes = np.asarray(teacher.classes_)
-    teacher_pred = None
-    rows = []
-    for name, model in {"teacher": teacher, **models}.items():
-        pred = np.asarray(model.predict(X))
-        if teacher_pred is None:
-            teacher_pred = pred
-        if hasattr(model, "predict_proba"):
-            score = model.predict_proba(X)
-        else:
-            score = model.decision_function(X)
+    def __init__(self, scorer, counter):
+        self.scorer, self.counter = scorer, counter
+
+    def __call__(self, estimator, X, y, **kwargs):
         try:
-            if len(classes) == 2:
-                score = score[:, 1] if score.ndim == 2 else score
-                roc = roc_auc_score(y == classes[1], score)
-            else:
-                roc = roc_auc_score(y, score, multi_class="ovr", labels=classes)
-        except ValueError:  # a class absent from the held-out rows
-            roc = float("nan")
-        rows.append(
-            {
-                "model": name,
-                "accuracy": float(accuracy_score(y, pred)),
-                "roc_auc": float(roc),
-                "fidelity": float(np.mean(pred == teacher_pred)),
-            }
-        )
-    return rows
+            return self.scorer(estimator, X, y, **kwargs)
+        finally:
+            self.counter.update(1)
 
 
-def _search(model, X, y, n_labeled, *, classes, seed, quiet):
+def _search(model, X, y, n_labeled, *, classes, seed, progress):
     """GridSearchCV over temperature x alpha; unlabeled rows only ever train."""
     import numpy as np
     from sklearn.metrics import get_scorer
     from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold
 
+    from ..report._render import search_results
+
     y_labeled = y[:n_labeled]
     _, counts = np.unique(y_labeled.astype(str), return_counts=True)
     n_splits = int(min(3, counts.min()))
     if n_splits < 2:
-        raise _CommandError(
+        raise CommandError(
             "--search cross-validates on the labeled training rows and needs at least "
             "2 of every class there; add labeled rows, or pass --temperature/--alpha."
         )
@@ -1038,80 +1062,33 @@ def _search(model, X, y, n_labeled, *, classes, seed, quiet):
     ]
     scoring = "roc_auc" if len(classes) == 2 else "accuracy"
     n_fits = len(ParameterGrid(_SEARCH_GRID)) * len(cv)
-    bar = _progress_bar(n_fits, "searching temperature x alpha", quiet)
+    counter = progress.counter(n_fits, "searching temperature x alpha")
     try:
         search = GridSearchCV(
             model,
             _SEARCH_GRID,
-            scoring=_Progress(get_scorer(scoring), bar),
+            scoring=_CountingScorer(get_scorer(scoring), counter),
             cv=cv,
             error_score="raise",
         )
         search.fit(X, y)
     finally:
-        bar.close()
-    results = [
-        {
-            "temperature": float(params["temperature"]),
-            "alpha": float(params["alpha"]),
-            "mean": float(mean),
-            "std": float(std),
-            "rank": int(rank),
-        }
-        for params, mean, std, rank in zip(
-            search.cv_results_["params"],
-            search.cv_results_["mean_test_score"],
-            search.cv_results_["std_test_score"],
-            search.cv_results_["rank_test_score"],
-            strict=True,
-        )
-    ]
-    info = {"scoring": scoring, "n_splits": n_splits, "results": results}
+        counter.close()
+    info = {"scoring": scoring, "n_splits": n_splits, "results": search_results(search)}
     return search.best_estimator_, info
 
 
-class _Warnings:
-    """Warnings raised during the run, said once each at the end."""
-
-    _IGNORED = ("does not have valid feature names", "X has feature names, but")
-
-    def __enter__(self):
-        self._context = warnings.catch_warnings(record=True)
-        self.caught = self._context.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, *exc):
-        self._context.__exit__(*exc)
-        counts = {}
-        for item in self.caught:
-            message = str(item.message)
-            if any(text in message for text in self._IGNORED):
-                continue
-            key = (item.category.__name__, message)
-            counts[key] = counts.get(key, 0) + 1
-        for (category, message), count in counts.items():
-            times = f" ({count} times)" if count > 1 else ""
-            _warn(f"{category}: {message}{times}")
-        return False
-
-
-def _warn(message):
-    print(f"skdistill distill: warning: {message}", file=sys.stderr, flush=True)
-
-
-def _fit(args, name, student):
+def _fit(args, name, student, progress):
     """Load, fit and evaluate; nothing is written. Returns everything to write/say."""
     import numpy as np
 
-    from . import UNLABELED, DistilledClassifier
+    from .. import UNLABELED
 
-    quiet = args.quiet
-    _log(f"Reading {args.data} ...", quiet)
+    progress.message(f"Reading {args.data} ...")
     frame = _read_table(args.data, "--data")
     if args.target not in frame.columns:
         columns = ", ".join(map(str, frame.columns))
-        raise _UsageError(
+        raise UsageError(
             f"--target {args.target!r} is not a column of {args.data}; its columns are: "
             f"{columns}."
         )
@@ -1120,7 +1097,7 @@ def _fit(args, name, student):
         unlabeled_frame = _read_table(args.unlabeled, "--unlabeled")
         unlabeled_frame = unlabeled_frame.drop(columns=[args.target], errors="ignore")
 
-    _log(f"Loading the teacher {args.teacher} ...", quiet)
+    progress.message(f"Loading the teacher {args.teacher} ...")
     teacher = _load_teacher(args)
 
     columns = [str(c) for c in frame.columns if c != args.target]
@@ -1133,7 +1110,7 @@ def _fit(args, name, student):
     X_unlabeled = None
     if unlabeled_frame is not None:
         if any(type(c) is not str and c == UNLABELED for c in classes.tolist()):
-            raise _CommandError(
+            raise CommandError(
                 f"the teacher has a class {UNLABELED}, the label that marks unlabeled "
                 "rows; --unlabeled cannot be used with it. Re-encode the classes."
             )
@@ -1143,7 +1120,7 @@ def _fit(args, name, student):
             teacher, unlabeled_columns, option="--unlabeled", path=args.unlabeled
         )
         if sorted(unlabeled_columns) != sorted(features):
-            raise _CommandError(
+            raise CommandError(
                 f"--unlabeled {args.unlabeled} must have the feature columns of --data "
                 f"({', '.join(features)}); it has {', '.join(unlabeled_columns)}."
             )
@@ -1176,7 +1153,7 @@ def _fit(args, name, student):
     _warn_many_categories(X_train, text)
     student = _student_for_data(name, student, X_all, missing=missing, onnx=bool(args.onnx))
 
-    model = DistilledClassifier(
+    model = distiller(
         teacher,
         student,
         temperature=args.temperature if args.temperature is not None else 1.0,
@@ -1196,10 +1173,10 @@ def _fit(args, name, student):
                 len(train),
                 classes=classes,
                 seed=args.seed,
-                quiet=quiet,
+                progress=progress,
             )
         else:
-            _log(f"Distilling into {_STUDENTS[name].class_name} ...", quiet)
+            progress.message(f"Distilling into {_STUDENTS[name].class_name} ...")
             model.fit(X_train, y_train)
     except (ValueError, TypeError) as exc:
         hint = ""
@@ -1210,44 +1187,41 @@ def _fit(args, name, student):
                 f"non-numeric classes ({classes.tolist()!r}); re-encode the classes as "
                 "integers, or leave out --unlabeled."
             )
-        raise _CommandError(
+        raise CommandError(
             f"distillation failed: {str(exc).rstrip('.')}.{hint or _FIT_HINT}"
         ) from None
     seconds = time.perf_counter() - start
 
-    rows, report_table, report_rows = None, None, None
+    report = None
     if len(test):
         from sklearn.base import clone
 
-        _log("Scoring the teacher and the students on the held-out rows ...", quiet)
+        from ..report import distillation_report
+
+        progress.message("Scoring the teacher and the students on the held-out rows ...")
         hard = clone(model).set_params(alpha=0.0)
         models = {f"hard-label {name}": hard, f"distilled {name}": model}
         try:
             hard.fit(_take(X_all, train), y_all[train])
-            rows = _scores(teacher, models, X_test, y_test)
-            if args.report:
-                from .report import distillation_report, format_markdown
-
-                report_rows = distillation_report(teacher, models, X_test, y_test)
-                report_table = format_markdown(report_rows)
+            report = distillation_report(teacher, models, X_test, y_test)
         except (ValueError, AttributeError) as exc:
-            raise _CommandError(
+            raise CommandError(
                 f"scoring on the held-out rows failed: {exc}. Pass --test-size 0 to "
                 "skip the held-out comparison."
             ) from None
 
     onnx_model = None
     if args.onnx:
-        from . import export
+        from .. import export
 
-        _log("Converting the student to ONNX ...", quiet)
+        progress.message("Converting the student to ONNX ...")
         sample = np.asarray(
             _take(X_train, np.arange(min(5, len(y_train)))), dtype=np.float32
         )
         try:
             onnx_model = export.to_onnx(model, sample)
         except (ValueError, TypeError, ImportError, RuntimeError) as exc:
-            raise _CommandError(
+            raise CommandError(
                 f"ONNX export failed: {str(exc).rstrip('.')}. Leave out --onnx to save "
                 "the student with --out alone."
             ) from None
@@ -1257,9 +1231,7 @@ def _fit(args, name, student):
         "model": model,
         "student_name": name,
         "search": search,
-        "rows": rows,
-        "report_table": report_table,
-        "report_rows": report_rows,
+        "report": report,
         "counts": counts,
         "fit_seconds": seconds,
         "onnx_model": onnx_model,
@@ -1285,59 +1257,34 @@ def _has_missing(X, columns=None):
 def _write_outputs(args, result):
     """Write every output, or none: all land together, and if one cannot be written
     (disk full, say) the files that were there before are left as they were."""
-    from . import export
+    from .. import export
 
     sizes = {}
-    try:
-        with AtomicFiles(overwrite=args.force) as files:
-            staged = files.path(args.out)
-            try:
-                export.save(result["model"], staged, overwrite=True, drop_teacher=True)
-            except (ValueError, TypeError) as exc:
-                raise _CommandError(
-                    f"could not save the student to {args.out}: {exc}"
-                ) from None
-            sizes[args.out] = os.path.getsize(staged)
-            result["types_to_trust"] = _types_to_trust(staged)
-            if args.onnx:
-                data = result["onnx_model"].SerializeToString()
-                files.write(args.onnx, data)
-                sizes[args.onnx] = len(data)
-            if args.report:
-                data = _report_markdown(args, result, sizes).encode("utf-8")
-                files.write(args.report, data)
-                sizes[args.report] = len(data)
-            files.commit()
-    except OSError as exc:
-        raise _CommandError(_write_error(exc)) from None
+    with atomic_outputs(overwrite=args.force) as files:
+        staged = files.path(args.out)
+        try:
+            export.save(result["model"], staged, overwrite=True, drop_teacher=True)
+        except (ValueError, TypeError) as exc:
+            raise CommandError(f"could not save the student to {args.out}: {exc}") from None
+        sizes[args.out] = os.path.getsize(staged)
+        result["types_to_trust"] = _types_to_trust(staged)
+        if args.onnx:
+            data = result["onnx_model"].SerializeToString()
+            files.write(args.onnx, data)
+            sizes[args.onnx] = len(data)
+        if args.report:
+            data = _report_file(args, result, sizes).encode("utf-8")
+            files.write(args.report, data)
+            sizes[args.report] = len(data)
+        files.commit()
     return sizes
-
-
-def _write_error(exc):
-    """The message for an OSError while writing: which file, why, and what to do."""
-    import errno
-
-    path = exc.filename or "the outputs"
-    why = "it already exists" if exc.errno == errno.EEXIST else exc.strerror or str(exc)
-    fix = {
-        errno.ENOSPC: "free some disk space, or write the outputs to another folder",
-        errno.EDQUOT: "free some space in your quota, or write the outputs elsewhere",
-        errno.EACCES: "check the permissions of the folder, or write the outputs elsewhere",
-        errno.EPERM: "check the permissions of the folder, or write the outputs elsewhere",
-        errno.EROFS: "write the outputs to a folder that is not read-only",
-        errno.EEXIST: "pass --force to overwrite it, or choose another output path",
-    }.get(exc.errno, "fix the cause, or write the outputs to another folder")
-    return (
-        f"could not write {path}: {why}. Nothing was written: the output files are as "
-        f"they were before this run. To fix it, {fix}, then run again."
-    )
 
 
 def _types_to_trust(path):
     """Types in a saved file that ``skdistill.export.load`` does not trust by default."""
     import skops.io as sio
 
-    from .export import trusted_types
+    from ..export import trusted_types
 
     return sorted(set(sio.get_untrusted_types(file=path)) - set(trusted_types()))
 
@@ -1353,17 +1300,44 @@ def _load_hint(args, result):
 
 
 def _params_line(args, result):
+    """The temperature and alpha, and how they were chosen."""
     model = result["model"]
     line = f"temperature={model.temperature:g}, alpha={model.alpha:g}"
     search = result["search"]
     if search is None:
-        return line + " (given)"
-    best = min(search["results"], key=lambda r: r["rank"])
-    hard = next(r for r in search["results"] if r["alpha"] == 0)
+        given = args.temperature is not None or args.alpha is not None
+        return line + (" (given)" if given else " (the defaults; --search chooses them)")
+    from ..report._render import _pm, best_and_hard
+
+    best, hard = best_and_hard(search["results"])
     return (
         f"{line} (chosen by {search['n_splits']}-fold cross-validation on "
-        f"{search['scoring']}: {best['mean']:.4f}; "
-        f"hard labels, alpha=0: {hard['mean']:.4f})"
+        f"{search['scoring']}: {_pm(best['mean'], best['std'])}; "
+        f"hard labels, alpha=0: {_pm(hard['mean'], hard['std'])})"
+    )
+
+
+def _searched():
+    """What ``--search`` tries, in words, from ``_SEARCH_GRID``."""
+    hard, soft = _SEARCH_GRID
+
+    def values(name):
+        return "{" + ", ".join(f"{v:g}" for v in soft[name]) + "}"
+
+    return (
+        f"alpha=0 (hard labels) and temperature {values('temperature')} x alpha "
+        f"{values('alpha')}"
+    )
+
+
+def _student_default_line(args):
+    """Says which student was fitted when ``--student`` was left out; None if given."""
+    if args.student is not None:
+        return None
+    kind = _STUDENTS[_DEFAULT_STUDENT]
+    return (
+        f"Student: {_DEFAULT_STUDENT}, the default: {kind.label()}, the student "
+        "DistilledClassifier fits when given none; choose another with --student."
     )
 
 
@@ -1433,14 +1407,27 @@ def _rows_line(result):
     return line
 
 
+def _report_file(args, result, sizes):
+    """The ``--report`` file: an HTML page for ``.html``/``.htm``, else Markdown."""
+    markdown = _report_markdown(args, result, sizes)
+    if Path(args.report).suffix.lower() in (".html", ".htm"):
+        from ..report._render import markdown_html
+
+        return markdown_html(markdown, title=_PROG)
+    return markdown
+
+
 def _report_markdown(args, result, sizes):
     import sklearn
 
-    from . import __version__
+    from .. import __version__
+    from .._io import format_size
+    from ..report._render import cost_sentences, search_markdown
 
     teacher_size = os.path.getsize(args.teacher)
+    default = " (the default)" if args.student is None else ""
     lines = [
-        "# skdistill distill",
+        f"# {_PROG}",
         "",
         f"skdistill {__version__}, scikit-learn {sklearn.__version__}.",
         "",
@@ -1449,7 +1436,7 @@ def _report_markdown(args, result, sizes):
         f"- Data: `{args.data}`, target `{args.target}`: {_rows_line(result)}"
         + (f" from `{args.unlabeled}`" if args.unlabeled else "")
         + ".",
-        f"- Student: `{args.student}`: {_student_line(result)}.",
+        f"- Student: `{_student_spec(args)}`{default}: {_student_line(result)}.",
         f"- {_params_line(args, result)}; seed {args.seed}.",
         "",
         f"## Held-out comparison ({result['counts']['test']} rows)",
@@ -1459,9 +1446,9 @@ def _report_markdown(args, result, sizes):
         "single-row prediction time): above 1 the model is smaller, or faster, than "
         "the teacher; a distiller is measured by its fitted student, the model saved.",
         "",
-        result["report_table"],
+        result["report"].to_markdown(),
         "",
-        *_against_teacher(result.get("report_rows")),
+        *cost_sentences(result["report"]),
     ]
     if result["search"] is not None:
         search = result["search"]
@@ -1469,66 +1456,46 @@ def _report_markdown(args, result, sizes):
             "",
             f"## Search ({search['n_splits']}-fold cross-validation, {search['scoring']})",
             "",
-            f"| temperature | alpha | mean {search['scoring']} | std | rank |",
-            "|---|---|---|---|---|",
+            f"Mean ± sd over the folds of the {search['scoring']} of the distilled "
+            f"student, over {_searched()}; alpha=0 trains on the labels alone (the "
+            "temperature then does nothing). Bold: chosen (ties go to alpha=0).",
+            "",
+            search_markdown(search["results"]),
         ]
-        for row in sorted(search["results"], key=lambda r: r["rank"]):
-            lines.append(
-                f"| {row['temperature']:g} | {row['alpha']:g} | {row['mean']:.4f} | "
-                f"{row['std']:.4f} | {row['rank']} |"
-            )
     lines += ["", "## Outputs", ""]
     lines += [f"- `{path}`: {format_size(size)}" for path, size in sizes.items()]
     lines += [f"- `{args.report}`: this report", "", _load_hint(args, result)]
     return "\n".join(lines) + "\n"
 
 
-def _compared(ratio, better, worse, same):
-    """``ratio`` (teacher / student) in words, e.g. ``"5.1x smaller than the teacher"``
-    or ``"4.9x LARGER than the teacher"``: never a bare ratio to misread."""
-    if not math.isfinite(ratio) or ratio <= 0:
-        return f"of unknown {same} next to the teacher"
-    if abs(math.log(ratio)) < math.log(1.05):
-        return f"about the {same} of the teacher ({ratio:.2f}x)"
-    if ratio >= 1:
-        return f"{ratio:.1f}x {better} than the teacher"
-    return f"{1 / ratio:.1f}x {worse} than the teacher"
-
-
-def _against_teacher(report_rows):
-    """One line per student: its size and single-row speed against the teacher's."""
-    lines = []
-    for row in report_rows or []:
-        if row["model"] == "teacher":
-            continue
-        size = _compared(row["size_ratio"], "smaller", "LARGER", "size")
-        speed = _compared(row["speedup"], "faster", "SLOWER", "speed")
-        lines.append(f"- {row['model']} is {size}, and {speed}.")
-    return lines
+#: The columns of the held-out table in the summary.
+_SUMMARY_COLUMNS = ("accuracy", "roc_auc", "fidelity", "latency_ms", "speedup")
 
 
 def _summary_text(args, result, sizes):
+    from .._io import format_size
+    from ..report._render import compared
+
     lines = [
         f"Distilled: {_student_line(result)}.",
+        *filter(None, [_student_default_line(args)]),
         _params_line(args, result) + ".",
-        f"Rows: {_rows_line(result)}; fitted in {result['fit_seconds']:.1f} s.",
     ]
-    rows = result["rows"]
-    if rows:
-        width = max(len(row["model"]) for row in rows)
+    if result["search"] is not None:
+        lines.append(
+            f"Searched: {_searched()}; the student's own parameters are those of --student."
+        )
+    lines.append(f"Rows: {_rows_line(result)}; fitted in {result['fit_seconds']:.1f} s.")
+    report = result["report"]
+    if report is not None:
         lines.append(f"Held-out rows ({result['counts']['test']}):")
-        lines.append(f"  {'':<{width}}  accuracy  ROC-AUC  fidelity to teacher")
-        for row in rows:
-            lines.append(
-                f"  {row['model']:<{width}}  {row['accuracy']:8.4f}  "
-                f"{row['roc_auc']:7.4f}  {row['fidelity']:8.4f}"
-            )
+        lines.append(textwrap.indent(report.to_text(_SUMMARY_COLUMNS), "  "))
     teacher_size = os.path.getsize(args.teacher)
     student_size = sizes[args.out]
     lines.append(
         f"Size: teacher file {format_size(teacher_size)}, "
         f"student file {format_size(student_size)}: the student is "
-        f"{_compared(teacher_size / student_size, 'smaller', 'LARGER', 'size')}."
+        f"{compared(teacher_size / student_size, 'smaller', 'LARGER', 'size')}."
     )
     lines.append(
         "Wrote " + ", ".join(f"{path} ({format_size(n)})" for path, n in sizes.items())
@@ -1538,41 +1505,49 @@ def _summary_text(args, result, sizes):
 
 
 def _summary_json(args, result, sizes):
+    from ..report._render import jsonable
+
     model = result["model"]
-    return {
-        "student": result["student_name"],
-        "student_class": type(model.student_).__name__,
-        "student_description": _describe_student(model.student_),
-        "strategy": model.strategy_.name,
-        "teacher_class": type(result["teacher"]).__name__,
-        "temperature": float(model.temperature),
-        "alpha": float(model.alpha),
-        "search": result["search"],
-        "rows": result["counts"],
-        "fit_seconds": result["fit_seconds"],
-        "scores": result["rows"],
-        "teacher_bytes": os.path.getsize(args.teacher),
-        "outputs": sizes,
-        "types_to_trust": result["types_to_trust"],
-    }
+    report = result["report"]
+    return jsonable(
+        {
+            "student": result["student_name"],
+            "student_spec": _student_spec(args),
+            "student_default": args.student is None,
+            "student_class": type(model.student_).__name__,
+            "student_description": _describe_student(model.student_),
+            "strategy": model.strategy_.name,
+            "teacher_class": type(result["teacher"]).__name__,
+            "temperature": float(model.temperature),
+            "alpha": float(model.alpha),
+            "search": result["search"] and {**result["search"], "grid": _SEARCH_GRID},
+            "rows": result["counts"],
+            "fit_seconds": result["fit_seconds"],
+            "scores": None if report is None else list(report),
+            "teacher_bytes": os.path.getsize(args.teacher),
+            "outputs": sizes,
+            "types_to_trust": result["types_to_trust"],
+        }
+    )
 
 
 def run(args):
-    """Run ``skdistill distill``; raises _UsageError/_CommandError for user errors."""
+    """Run ``skdistill distill``; raises UsageError/CommandError for user errors."""
     name, params = _check_command_line(args)
-    student = _build_student(name, params, args.student)  # before reading any data
+    student = _build_student(name, params, _student_spec(args))  # before reading data
     if args.onnx:  # an export that cannot succeed fails before the fit, not after
-        from .export._onnx import check_onnx_exportable
+        from ..export._onnx import check_onnx_exportable
 
         try:
             check_onnx_exportable(student)
         except (ValueError, TypeError, ImportError) as exc:
-            raise _CommandError(f"ONNX export failed (nothing was fitted): {exc}") from None
-    with _Warnings():
-        result = _fit(args, name, student)
+            raise CommandError(f"ONNX export failed (nothing was fitted): {exc}") from None
+    progress = Progress(_PROG, quiet=args.quiet)
+    with CapturedWarnings(_PROG):
+        result = _fit(args, name, student, progress)
     sizes = _write_outputs(args, result)
     if args.json:
-        print(json.dumps(_summary_json(args, result, sizes), indent=2, default=float))
+        print(json.dumps(_summary_json(args, result, sizes), indent=2))
     else:
         print(_summary_text(args, result, sizes))
     return 0
