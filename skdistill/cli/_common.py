@@ -316,10 +316,11 @@ def _write_error(exc):
 
 
 def distiller(teacher, student, **params):
-    """The DistilledClassifier of a command: ``teacher`` is fitted, used as it is.
+    """The DistilledClassifier of a command: ``teacher`` is fitted (checked when it
+    is loaded), so it is used as it is.
 
     The one place where the command line builds a distiller.
     """
     from .. import DistilledClassifier
 
-    return DistilledClassifier(teacher, student, fit_teacher=False, **params)
+    return DistilledClassifier(teacher, student, **params)
