@@ -168,7 +168,9 @@ report.verdict_table.set_index("student")[verdict_columns].round(4)
 # -------------------------------
 #
 # Each student's hard-label version is dashed, its distilled version solid, in the
-# same colour; the teacher is black.
+# same colour; the teacher is black. The distilled students know their teacher
+# (``teacher_``), so the Display draws it beside them; the hard-label students are
+# plain classifiers, drawn as they are.
 styles = [
     None,
     {"color": "C0", "linestyle": "--"},
@@ -178,10 +180,10 @@ styles = [
 ]
 fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(11, 7.5), layout="constrained")
 TeacherStudentCurveDisplay.from_estimator(
-    teacher, students, X_test, y_test, kind="roc", ax=ax_roc, curve_kwargs=styles
+    students, X_test, y_test, kind="roc", ax=ax_roc, curve_kwargs=styles
 )
 TeacherStudentCurveDisplay.from_estimator(
-    teacher, students, X_test, y_test, kind="pr", ax=ax_pr, curve_kwargs=styles
+    students, X_test, y_test, kind="pr", ax=ax_pr, curve_kwargs=styles
 )
 plt.show()
 

@@ -76,10 +76,10 @@ print("best:", search.best_params_, f"mean CV accuracy {search.best_score_:.3f}"
 # One cell per candidate; the bottom row (``alpha=0``) is the hard-label student,
 # the same whatever the temperature. The best cell is outlined in red.
 fig, axes = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
-accuracy_display = DistillationSearchDisplay.from_cv_results(
+accuracy_display = DistillationSearchDisplay.from_estimator(
     search, metric="accuracy", ax=axes[0]
 )
-DistillationSearchDisplay.from_cv_results(search, metric="neg_log_loss", ax=axes[1])
+DistillationSearchDisplay.from_estimator(search, metric="neg_log_loss", ax=axes[1])
 plt.show()
 
 # %%

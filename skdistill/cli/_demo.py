@@ -405,7 +405,7 @@ def _draw_plots(problem, settings):
     plots = {}
 
     def search(ax):
-        DistillationSearchDisplay.from_cv_results(problem.search, ax=ax)
+        DistillationSearchDisplay.from_estimator(problem.search, ax=ax)
         _retitle(ax, f"{title}, depth-6 tree student")
 
     plots[f"{key}_search.png"] = (
@@ -419,7 +419,7 @@ def _draw_plots(problem, settings):
 
             def curves(ax, kind=kind):
                 TeacherStudentCurveDisplay.from_estimator(
-                    problem.teacher, students, X_test, y_test, kind=kind, ax=ax
+                    students, X_test, y_test, teacher=problem.teacher, kind=kind, ax=ax
                 )
                 _retitle(ax, title)
 
@@ -432,7 +432,12 @@ def _draw_plots(problem, settings):
         # says little there, so it is drawn for the multiclass part only.
         def reliability(ax):
             ReliabilityDisplay.from_estimator(
-                problem.teacher, students, X_test, y_test, strategy="quantile", ax=ax
+                students,
+                X_test,
+                y_test,
+                teacher=problem.teacher,
+                strategy="quantile",
+                ax=ax,
             )
             _retitle(ax, title)
 

@@ -1,15 +1,26 @@
-"""Displays that compare a teacher and its students on held-out rows.
+"""Displays that compare students with their teacher on held-out rows.
 
-Each follows scikit-learn's Display convention: ``from_estimator`` computes the
-models' outputs and defers to ``from_predictions``, which builds the Display from
-the numbers and calls ``plot``; ``plot`` imports matplotlib, draws, stores ``ax_``
-and ``figure_`` and returns the Display.
+Each follows scikit-learn's Display convention: ``from_estimator`` takes the fitted
+models (distillers, which know their teacher, or any classifiers), computes their
+outputs and defers to ``from_predictions``, which builds the Display from the
+numbers and calls ``plot``; ``plot`` imports matplotlib, draws, stores ``ax_`` and
+``figure_`` and returns the Display.
 """
 
 import numpy as np
 from sklearn.metrics import auc, average_precision_score, precision_recall_curve, roc_curve
 from sklearn.utils import column_or_1d
 
+from .._validation import name_of
+from ._compare import (
+    AUTO,
+    check_distinct_names,
+    compare_params,
+    compared_models,
+    distiller_in,
+    named_students,
+    named_values,
+)
 from ._metrics import (
     as_proba_matrix,
     calibration_bins,
@@ -18,59 +29,78 @@ from ._metrics import (
     fidelity_score,
     probability_fidelity,
 )
-from ._models import (
-    check_same_classes,
-    distiller_and_input,
-    model_outputs,
-    named_models,
-    positive_scores,
-    positive_target,
-    teacher_first,
-)
-from ._plotting import DisplayMixin, model_styles
+from ._models import positive_scores, positive_target
+from ._plotting import DisplayMixin, model_styles, pyplot
 
 __all__ = ["FidelityDisplay", "ReliabilityDisplay", "TeacherStudentCurveDisplay"]
 
 
-def _values_by_name(teacher, students, teacher_name):
-    """``{name: values}``, the teacher's first; one unnamed student value is "student"."""
-    return teacher_first(
-        teacher,
-        students if isinstance(students, dict) else {"student": students},
-        teacher_name,
+def _teachers_then_students(values, teacher_values, name, teacher_name, *, what):
+    """``({name: values}, n_teachers)`` of ``from_predictions``, the teachers first."""
+    students = named_values(values, name, "student", what=what)
+    if teacher_values is None:
+        teachers = {}
+    else:
+        teachers = named_values(teacher_values, None, teacher_name, what=what)
+    check_distinct_names(teachers, students)
+    return {**teachers, **students}, len(teachers)
+
+
+def _compared(display, estimator, X, teacher, name, teacher_name):
+    """``compared_models`` for ``display.from_estimator``, once matplotlib is found."""
+    pyplot(f"{display.__name__}.from_estimator")
+    return compared_models(
+        estimator, X, teacher=teacher, name=name, teacher_name=teacher_name
     )
 
 
-def _estimator_outputs(teacher, students, X, teacher_name):
-    """Outputs of the teacher and the (named) students on ``X``, same classes checked."""
-    models = teacher_first(teacher, named_models(students), teacher_name)
-    outputs = {name: model_outputs(model, X) for name, model in models.items()}
-    classes = outputs[teacher_name].classes
-    check_same_classes(classes, models)
-    return outputs, classes
+def _check_probabilities(compared, need):
+    """Raise, saying ``need``, if a compared model has no ``predict_proba``."""
+    outputs = {**compared.teachers, **compared.students}
+    missing = [k for k, out in outputs.items() if out.proba is None]
+    if missing:
+        raise TypeError(
+            f"{need}, but {missing} have no predict_proba. Wrap such a model in "
+            "sklearn.calibration.CalibratedClassifierCV, or leave it out (the "
+            "teacher with teacher=None, where that is allowed)."
+        )
+
+
+def _versus(n_teachers, n_models):
+    """``": teacher vs students"`` and the like, for a title."""
+    n_students = n_models - n_teachers
+    if n_teachers == 0:
+        return ""
+    teachers = "teacher" if n_teachers == 1 else "teachers"
+    return f": {teachers} vs {'student' if n_students == 1 else 'students'}"
 
 
 def _legend_below(ax):
-    """A legend under the x axis label, clear of the data."""
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    """A legend under the x axis label, clear of the data; long labels in one column."""
+    _, labels = ax.get_legend_handles_labels()
+    ncol = 2 if max(map(len, labels)) <= 40 else 1
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=ncol, frameon=False)
 
 
 class TeacherStudentCurveDisplay(DisplayMixin):
-    """ROC or precision-recall curves of a teacher and its students, overlaid.
+    """ROC or precision-recall curves of students and their teacher, overlaid.
 
     Binary problems; for a multiclass problem, pass ``pos_label`` to draw the
-    one-vs-rest curves of that class. Create it with :meth:`from_estimator` or
-    :meth:`from_predictions`.
+    one-vs-rest curves of that class. Create it with :meth:`from_estimator`, from
+    fitted distillers (which know their teacher) and other fitted classifiers, or
+    with :meth:`from_predictions`, from labels and scores.
 
     Parameters
     ----------
     curves : list of (ndarray, ndarray)
-        ``(x, y)`` of each curve, the teacher's first: ``(fpr, tpr)`` for ROC,
+        ``(x, y)`` of each curve, the teachers' first: ``(fpr, tpr)`` for ROC,
         ``(recall, precision)`` for precision-recall.
     areas : list of float
         ROC-AUC, or average precision, of each curve.
     names : list of str
-        Legend names, the teacher's first.
+        Legend names, the teachers' first.
+    n_teachers : int, default=1
+        How many of the first curves are teachers (drawn in black); 0 for none.
     kind : {"roc", "pr"}, default="roc"
         Which curves.
     pos_label : int, float, bool or str, default=None
@@ -81,7 +111,7 @@ class TeacherStudentCurveDisplay(DisplayMixin):
     Attributes
     ----------
     lines_ : list of matplotlib Line2D
-        The curves, the teacher's first.
+        The curves, the teachers' first.
     chance_level_ : matplotlib Line2D or None
         The chance level, if drawn.
     ax_ : matplotlib Axes
@@ -99,6 +129,7 @@ class TeacherStudentCurveDisplay(DisplayMixin):
     >>> from sklearn.datasets import make_classification
     >>> from sklearn.ensemble import RandomForestClassifier
     >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.tree import DecisionTreeClassifier
     >>> from skdistill import DistilledClassifier
     >>> from skdistill.report import TeacherStudentCurveDisplay
     >>> X, y = make_classification(n_samples=600, random_state=0)
@@ -106,18 +137,36 @@ class TeacherStudentCurveDisplay(DisplayMixin):
     >>> teacher = RandomForestClassifier(n_estimators=30, random_state=0)
     >>> teacher = teacher.fit(X_train, y_train)
     >>> student = DistilledClassifier(teacher, random_state=0).fit(X_train, y_train)
-    >>> display = TeacherStudentCurveDisplay.from_estimator(
-    ...     teacher, {"depth-6 tree": student}, X_test, y_test, kind="pr")
+    >>> display = TeacherStudentCurveDisplay.from_estimator(student, X_test, y_test)
     >>> [line.get_label().split(" (")[0] for line in display.lines_]
-    ['teacher', 'depth-6 tree']
+    ['teacher', 'distilled DecisionTreeClassifier']
+
+    A list (or a dict, which names them) compares several models; plain
+    classifiers are drawn beside the distillers' teacher:
+
+    >>> hard = DecisionTreeClassifier(max_depth=6, random_state=0)
+    >>> hard = hard.fit(X_train, y_train)
+    >>> display = TeacherStudentCurveDisplay.from_estimator(
+    ...     {"distilled": student, "hard labels": hard}, X_test, y_test, kind="pr")
+    >>> display.names
+    ['teacher', 'distilled', 'hard labels']
     """
 
     def __init__(
-        self, *, curves, areas, names, kind="roc", pos_label=None, prevalence=None
+        self,
+        *,
+        curves,
+        areas,
+        names,
+        n_teachers=1,
+        kind="roc",
+        pos_label=None,
+        prevalence=None,
     ):
         self.curves = curves
         self.areas = areas
         self.names = names
+        self.n_teachers = n_teachers
         self.kind = kind
         self.pos_label = pos_label
         self.prevalence = prevalence
@@ -132,8 +181,9 @@ class TeacherStudentCurveDisplay(DisplayMixin):
         plot_chance_level : bool, default=True
             Draw the chance level: the diagonal (ROC), or the share of positives
             (precision-recall).
-        curve_kwargs : list of dict, default=None
-            Keyword arguments of ``Axes.plot`` for each curve, the teacher's first.
+        curve_kwargs : dict or list of dict, default=None
+            Keyword arguments of ``Axes.plot``: one dict for every curve, or one
+            dict (or None) per curve, the teachers' first.
 
         Returns
         -------
@@ -143,7 +193,7 @@ class TeacherStudentCurveDisplay(DisplayMixin):
         ax = self._set_axes(ax)
         roc = self.kind == "roc"
         metric = "AUC" if roc else "AP"
-        styles = model_styles(self.names, curve_kwargs)
+        styles = model_styles(self.names, curve_kwargs, n_teachers=self.n_teachers)
         drawstyle = {} if roc else {"drawstyle": "steps-post"}
         self.lines_ = [
             ax.plot(x, y, label=f"{name} ({metric} = {area:.3f})", **drawstyle, **style)[0]
@@ -171,7 +221,7 @@ class TeacherStudentCurveDisplay(DisplayMixin):
             ylim=(-0.01, 1.01),
             aspect="equal",
             title=("ROC curves" if roc else "Precision-recall curves")
-            + ": teacher vs students",
+            + _versus(self.n_teachers, len(self.names)),
         )
         if roc:  # ROC curves leave the lower right corner empty; PR curves fill it
             ax.legend(loc="lower right")
@@ -180,62 +230,74 @@ class TeacherStudentCurveDisplay(DisplayMixin):
         return self
 
     @classmethod
+    @compare_params
     def from_estimator(
         cls,
-        teacher,
-        students,
+        estimator,
         X,
         y,
         *,
+        teacher=AUTO,
         kind="roc",
         pos_label=None,
+        name=None,
         teacher_name="teacher",
         ax=None,
         plot_chance_level=True,
         curve_kwargs=None,
     ):
-        """Curves of a fitted teacher and fitted students on the same rows.
+        """Curves of fitted students, and of their teacher, on held-out rows.
 
         Parameters
         ----------
-        teacher : fitted classifier
-            The reference model.
-        students : dict of str to fitted classifier, or list of them, or one
-            The students; unnamed ones are named after their class.
+        <<estimator>>
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
             Held-out rows.
         y : array-like of shape (n_samples,)
             Their labels.
+        <<teacher>>
         kind : {"roc", "pr"}, default="roc"
             ROC or precision-recall curves.
         pos_label : int, float, bool or str, default=None
             The positive class; None means the second of two classes. Required
             for a multiclass problem (one-vs-rest curves of that class).
-        teacher_name : str, default="teacher"
-            The teacher's legend name.
+        <<name>>
+        <<teacher_name>>
         ax : matplotlib Axes, default=None
             Where to draw; None creates a figure.
         plot_chance_level : bool, default=True
             Draw the chance level.
-        curve_kwargs : list of dict, default=None
-            Keyword arguments of ``Axes.plot`` for each curve, the teacher's first.
+        curve_kwargs : dict or list of dict, default=None
+            Keyword arguments of ``Axes.plot``: one dict for every curve, or one
+            dict (or None) per curve, the teachers' first.
 
         Returns
         -------
         display : TeacherStudentCurveDisplay
             The plotted display.
+
+        Raises
+        ------
+        NotFittedError
+            If a model is not fitted.
+        ValueError
+            If the models predict different classes, or ``teacher="auto"`` finds
+            no distiller.
         """
-        outputs, classes = _estimator_outputs(teacher, students, X, teacher_name)
+        compared = _compared(cls, estimator, X, teacher, name, teacher_name)
+        classes = compared.classes
         if pos_label is None and len(classes) == 2:
             pos_label = classes[1]
-        scores = {name: positive_scores(out, pos_label) for name, out in outputs.items()}
+
+        def scores(outputs):
+            return {k: positive_scores(out, pos_label) for k, out in outputs.items()}
+
         return cls.from_predictions(
             y,
-            scores.pop(teacher_name),
-            scores,
+            scores(compared.students),
+            teacher_score=scores(compared.teachers) or None,
             kind=kind,
             pos_label=pos_label,
-            teacher_name=teacher_name,
             ax=ax,
             plot_chance_level=plot_chance_level,
             curve_kwargs=curve_kwargs,
@@ -245,11 +307,12 @@ class TeacherStudentCurveDisplay(DisplayMixin):
     def from_predictions(
         cls,
         y_true,
-        teacher_score,
-        student_scores,
+        y_score,
         *,
+        teacher_score=None,
         kind="roc",
         pos_label=None,
+        name=None,
         teacher_name="teacher",
         ax=None,
         plot_chance_level=True,
@@ -261,34 +324,51 @@ class TeacherStudentCurveDisplay(DisplayMixin):
         ----------
         y_true : array-like of shape (n_samples,)
             True labels.
-        teacher_score : array-like of shape (n_samples,)
-            The teacher's probabilities or decision values for the positive class.
-        student_scores : dict of str to array-like, or array-like
-            The students' scores, by name (one unnamed array is ``"student"``).
+        y_score : array-like of shape (n_samples,), or dict of str to them
+            The students' probabilities or decision values for the positive class:
+            one array, or a dict that names several.
+        teacher_score : array-like of shape (n_samples,), or dict, default=None
+            The teacher's scores (a dict for several teachers); None draws no
+            teacher.
         kind : {"roc", "pr"}, default="roc"
             ROC or precision-recall curves.
         pos_label : int, float, bool or str, default=None
             The positive class; None means the larger of two labels. Required for a
             multiclass ``y_true`` (then the scores are those of this class).
+        name : str, default=None
+            Legend name of a single ``y_score`` array; None: ``"student"``.
         teacher_name : str, default="teacher"
-            The teacher's legend name.
+            Legend name of a single ``teacher_score`` array.
         ax : matplotlib Axes, default=None
             Where to draw; None creates a figure.
         plot_chance_level : bool, default=True
             Draw the chance level.
-        curve_kwargs : list of dict, default=None
-            Keyword arguments of ``Axes.plot`` for each curve, the teacher's first.
+        curve_kwargs : dict or list of dict, default=None
+            Keyword arguments of ``Axes.plot``: one dict for every curve, or one
+            dict (or None) per curve, the teachers' first.
 
         Returns
         -------
         display : TeacherStudentCurveDisplay
             The plotted display.
+
+        Examples
+        --------
+        >>> from skdistill.report import TeacherStudentCurveDisplay
+        >>> y = [0, 0, 1, 1]
+        >>> display = TeacherStudentCurveDisplay.from_predictions(
+        ...     y, {"tree": [0.1, 0.6, 0.4, 0.9]}, teacher_score=[0.1, 0.2, 0.8, 0.9])
+        >>> [round(area, 2) for area in display.areas]
+        [1.0, 0.75]
         """
+        pyplot(f"{cls.__name__}.from_predictions")
         if kind not in ("roc", "pr"):
             raise ValueError(f"kind must be 'roc' or 'pr', got {kind!r}.")
         y_true = column_or_1d(y_true)
         positive, pos_label = positive_target(y_true, np.unique(y_true), pos_label)
-        scores = _values_by_name(teacher_score, student_scores, teacher_name)
+        scores, n_teachers = _teachers_then_students(
+            y_score, teacher_score, name, teacher_name, what="scores"
+        )
         curves, areas = [], []
         for score in scores.values():
             score = column_or_1d(score)
@@ -304,6 +384,7 @@ class TeacherStudentCurveDisplay(DisplayMixin):
             curves=curves,
             areas=areas,
             names=list(scores),
+            n_teachers=n_teachers,
             kind=kind,
             pos_label=pos_label,
             prevalence=float(np.mean(positive)),
@@ -314,24 +395,28 @@ class TeacherStudentCurveDisplay(DisplayMixin):
 
 
 class ReliabilityDisplay(DisplayMixin):
-    """Reliability diagram of a teacher and its students: frequency vs probability.
+    """Reliability diagram of students and their teacher: frequency vs probability.
 
     Binary problems show the probability of the positive class against the share
     of positives; multiclass ones the probability of the predicted class
     (confidence) against the share of right predictions (top-label), unless
     ``pos_label`` asks for one class. The bins and events are those of
     :func:`expected_calibration_error`, whose value each legend entry shows.
+    Create it with :meth:`from_estimator`, from fitted distillers (which know
+    their teacher) and other fitted classifiers, or with :meth:`from_predictions`.
 
     Parameters
     ----------
     frequencies : list of ndarray
-        Observed frequency in each non-empty bin, per model (the teacher's first).
+        Observed frequency in each non-empty bin, per model (the teachers' first).
     probabilities : list of ndarray
         Mean predicted probability in the same bins.
     eces : list of float
         Expected calibration error of each model.
     names : list of str
-        Legend names, the teacher's first.
+        Legend names, the teachers' first.
+    n_teachers : int, default=1
+        How many of the first models are teachers (drawn in black); 0 for none.
     event : str, default="positive class"
         What is predicted, for the axis labels: ``"positive class: <label>"`` or
         ``"top class"``.
@@ -339,7 +424,7 @@ class ReliabilityDisplay(DisplayMixin):
     Attributes
     ----------
     lines_ : list of matplotlib Line2D
-        One line per model, the teacher's first.
+        One line per model, the teachers' first.
     perfect_ : matplotlib Line2D or None
         The diagonal of perfect calibration, if drawn.
     ax_ : matplotlib Axes
@@ -363,16 +448,28 @@ class ReliabilityDisplay(DisplayMixin):
     >>> teacher = LogisticRegression(max_iter=1000).fit(X, y)
     >>> student = DistilledClassifier(teacher, DecisionTreeClassifier(max_depth=3),
     ...                               random_state=0).fit(X, y)
-    >>> display = ReliabilityDisplay.from_estimator(teacher, student, X, y, n_bins=5)
+    >>> display = ReliabilityDisplay.from_estimator(student, X, y, n_bins=5)
+    >>> display.names
+    ['teacher', 'distilled DecisionTreeClassifier']
     >>> display.ax_.get_xlabel()
     'Mean confidence (probability of the predicted class)'
     """
 
-    def __init__(self, *, frequencies, probabilities, eces, names, event="positive class"):
+    def __init__(
+        self,
+        *,
+        frequencies,
+        probabilities,
+        eces,
+        names,
+        n_teachers=1,
+        event="positive class",
+    ):
         self.frequencies = frequencies
         self.probabilities = probabilities
         self.eces = eces
         self.names = names
+        self.n_teachers = n_teachers
         self.event = event
 
     def plot(self, ax=None, *, plot_perfect=True, curve_kwargs=None):
@@ -384,8 +481,9 @@ class ReliabilityDisplay(DisplayMixin):
             Where to draw; None creates a figure.
         plot_perfect : bool, default=True
             Draw the diagonal of perfect calibration.
-        curve_kwargs : list of dict, default=None
-            Keyword arguments of ``Axes.plot`` for each model, the teacher's first.
+        curve_kwargs : dict or list of dict, default=None
+            Keyword arguments of ``Axes.plot``: one dict for every model, or one
+            dict (or None) per model, the teachers' first.
 
         Returns
         -------
@@ -393,7 +491,7 @@ class ReliabilityDisplay(DisplayMixin):
             This display.
         """
         ax = self._set_axes(ax)
-        styles = model_styles(self.names, curve_kwargs)
+        styles = model_styles(self.names, curve_kwargs, n_teachers=self.n_teachers)
         self.perfect_ = None
         if plot_perfect:
             (self.perfect_,) = ax.plot(
@@ -424,39 +522,40 @@ class ReliabilityDisplay(DisplayMixin):
             xlim=(-0.01, 1.01),
             ylim=(-0.01, 1.01),
             aspect="equal",
-            title="Reliability diagram: teacher vs students",
+            title="Reliability diagram" + _versus(self.n_teachers, len(self.names)),
         )
-        ax.legend(loc="upper left")
+        _legend_below(ax)
         return self
 
     @classmethod
+    @compare_params
     def from_estimator(
         cls,
-        teacher,
-        students,
+        estimator,
         X,
         y,
         *,
+        teacher=AUTO,
         n_bins=10,
         strategy="uniform",
         pos_label=None,
+        name=None,
         teacher_name="teacher",
         ax=None,
         plot_perfect=True,
         curve_kwargs=None,
     ):
-        """Reliability diagram of a fitted teacher and fitted students.
+        """Reliability diagram of fitted students, and of their teacher.
 
         Parameters
         ----------
-        teacher : fitted classifier
-            The reference model; it and the students need ``predict_proba``.
-        students : dict of str to fitted classifier, or list of them, or one
-            The students; unnamed ones are named after their class.
+        <<estimator>>
+            Every model needs ``predict_proba``.
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
             Held-out rows.
         y : array-like of shape (n_samples,)
             Their labels.
+        <<teacher>>
         n_bins : int, default=10
             Number of bins.
         strategy : {"uniform", "quantile"}, default="uniform"
@@ -464,36 +563,45 @@ class ReliabilityDisplay(DisplayMixin):
         pos_label : int, float, bool or str, default=None
             The class whose probability is shown; None: the second of two classes,
             or the top class (confidence) for more.
-        teacher_name : str, default="teacher"
-            The teacher's legend name.
+        <<name>>
+        <<teacher_name>>
         ax : matplotlib Axes, default=None
             Where to draw; None creates a figure.
         plot_perfect : bool, default=True
             Draw the diagonal of perfect calibration.
-        curve_kwargs : list of dict, default=None
-            Keyword arguments of ``Axes.plot`` for each model, the teacher's first.
+        curve_kwargs : dict or list of dict, default=None
+            Keyword arguments of ``Axes.plot``: one dict for every model, or one
+            dict (or None) per model, the teachers' first.
 
         Returns
         -------
         display : ReliabilityDisplay
             The plotted display.
+
+        Raises
+        ------
+        NotFittedError
+            If a model is not fitted.
+        TypeError
+            If a model has no ``predict_proba``.
+        ValueError
+            If the models predict different classes, or ``teacher="auto"`` finds
+            no distiller.
         """
-        outputs, classes = _estimator_outputs(teacher, students, X, teacher_name)
-        missing = [name for name, out in outputs.items() if out.proba is None]
-        if missing:
-            raise TypeError(
-                f"A reliability diagram needs predict_proba; {missing} lack it."
-            )
-        probas = {name: out.proba for name, out in outputs.items()}
+        compared = _compared(cls, estimator, X, teacher, name, teacher_name)
+        _check_probabilities(compared, "A reliability diagram needs probabilities")
+
+        def probas(outputs):
+            return {k: out.proba for k, out in outputs.items()}
+
         return cls.from_predictions(
             y,
-            probas.pop(teacher_name),
-            probas,
+            probas(compared.students),
+            teacher_prob=probas(compared.teachers) or None,
             n_bins=n_bins,
             strategy=strategy,
             pos_label=pos_label,
-            labels=classes,
-            teacher_name=teacher_name,
+            labels=compared.classes,
             ax=ax,
             plot_perfect=plot_perfect,
             curve_kwargs=curve_kwargs,
@@ -503,13 +611,14 @@ class ReliabilityDisplay(DisplayMixin):
     def from_predictions(
         cls,
         y_true,
-        teacher_proba,
-        student_probas,
+        y_prob,
         *,
+        teacher_prob=None,
         n_bins=10,
         strategy="uniform",
         pos_label=None,
         labels=None,
+        name=None,
         teacher_name="teacher",
         ax=None,
         plot_perfect=True,
@@ -521,11 +630,12 @@ class ReliabilityDisplay(DisplayMixin):
         ----------
         y_true : array-like of shape (n_samples,)
             True labels.
-        teacher_proba : array-like of shape (n_samples,) or (n_samples, n_classes)
-            The teacher's probabilities of the positive class, or of every class.
-        student_probas : dict of str to array-like, or array-like
-            The students' probabilities, same shape, by name (one unnamed array is
-            ``"student"``).
+        y_prob : array-like of shape (n_samples,) or (n_samples, n_classes), or dict
+            The students' probabilities of the positive class, or of every class:
+            one array, or a dict that names several.
+        teacher_prob : array-like of the same shape, or dict, default=None
+            The teacher's probabilities (a dict for several teachers); None draws
+            no teacher.
         n_bins : int, default=10
             Number of bins.
         strategy : {"uniform", "quantile"}, default="uniform"
@@ -534,22 +644,37 @@ class ReliabilityDisplay(DisplayMixin):
             See :func:`expected_calibration_error`.
         labels : array-like of shape (n_classes,), default=None
             Classes of the probability columns; None: sorted labels of ``y_true``.
+        name : str, default=None
+            Legend name of a single ``y_prob`` array; None: ``"student"``.
         teacher_name : str, default="teacher"
-            The teacher's legend name.
+            Legend name of a single ``teacher_prob`` array.
         ax : matplotlib Axes, default=None
             Where to draw; None creates a figure.
         plot_perfect : bool, default=True
             Draw the diagonal of perfect calibration.
-        curve_kwargs : list of dict, default=None
-            Keyword arguments of ``Axes.plot`` for each model, the teacher's first.
+        curve_kwargs : dict or list of dict, default=None
+            Keyword arguments of ``Axes.plot``: one dict for every model, or one
+            dict (or None) per model, the teachers' first.
 
         Returns
         -------
         display : ReliabilityDisplay
             The plotted display.
+
+        Examples
+        --------
+        >>> from skdistill.report import ReliabilityDisplay
+        >>> y = [0, 0, 1, 1]
+        >>> display = ReliabilityDisplay.from_predictions(
+        ...     y, [0.2, 0.3, 0.7, 0.9], teacher_prob=[0.1, 0.2, 0.8, 0.9], n_bins=2)
+        >>> display.names
+        ['teacher', 'student']
         """
+        pyplot(f"{cls.__name__}.from_predictions")
         y_true = column_or_1d(y_true)
-        probas = _values_by_name(teacher_proba, student_probas, teacher_name)
+        probas, n_teachers = _teachers_then_students(
+            y_prob, teacher_prob, name, teacher_name, what="probabilities"
+        )
         options = {"pos_label": pos_label, "labels": labels}
         frequencies, probabilities, eces = [], [], []
         for proba in probas.values():
@@ -569,7 +694,8 @@ class ReliabilityDisplay(DisplayMixin):
             probabilities=probabilities,
             eces=eces,
             names=list(probas),
-            event=_event(y_true, teacher_proba, pos_label, labels),
+            n_teachers=n_teachers,
+            event=_event(y_true, next(iter(probas.values())), pos_label, labels),
         )
         return display.plot(ax=ax, plot_perfect=plot_perfect, curve_kwargs=curve_kwargs)
 
@@ -719,10 +845,10 @@ class FidelityDisplay(DisplayMixin):
     @classmethod
     def from_estimator(
         cls,
-        student,
+        estimator,
         X,
         *,
-        teacher=None,
+        teacher=AUTO,
         pos_label=None,
         name=None,
         ax=None,
@@ -732,19 +858,24 @@ class FidelityDisplay(DisplayMixin):
 
         Parameters
         ----------
-        student : fitted classifier
-            A fitted ``DistilledClassifier`` (or a ``Pipeline`` ending with one,
-            whose teacher then sees the transformed rows), or any fitted classifier
-            when ``teacher`` is given.
+        estimator : fitted classifier
+            The student: a fitted :class:`~skdistill.DistilledClassifier` (alone,
+            as the ``best_estimator_`` of a fitted search, in a
+            ``FrozenEstimator`` or as the last step of a ``Pipeline``, whose
+            teacher then sees the transformed rows), or any fitted classifier
+            with ``predict_proba`` when ``teacher`` is given. One student per
+            scatter: draw several on several axes.
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
             Rows to compare on; labels are not needed.
-        teacher : fitted classifier, default=None
-            The teacher; None means the distiller's own ``teacher_``.
+        teacher : "auto" or fitted classifier, default="auto"
+            ``"auto"``: the distiller's own ``teacher_``; a fitted classifier
+            with ``predict_proba``: that teacher, fed ``X`` as given.
         pos_label : int, float, bool or str, default=None
             The compared class; None: the second of two classes, or the teacher's
             top class of each row for more.
         name : str, default=None
-            The student's name; None: ``"student"``.
+            The student's name, for the title; None: ``"distilled <student
+            class>"`` for a distiller, else the class name.
         ax : matplotlib Axes, default=None
             Where to draw; None creates a figure.
         scatter_kwargs : dict, default=None
@@ -754,20 +885,48 @@ class FidelityDisplay(DisplayMixin):
         -------
         display : FidelityDisplay
             The plotted display.
+
+        Raises
+        ------
+        NotFittedError
+            If the student or the teacher is not fitted.
+        TypeError
+            If the student is a list, has no teacher to compare with, or a model
+            has no ``predict_proba``.
+        ValueError
+            If ``teacher`` is None, or the two models predict different classes.
         """
+        pyplot(f"{cls.__name__}.from_estimator")
+        if isinstance(estimator, list | tuple | dict):
+            raise TypeError(
+                "A fidelity scatter shows one student; got a "
+                f"{type(estimator).__name__} of {len(estimator)}. Draw each on its "
+                "own axes (from_estimator(model, X, ax=ax) per model)."
+            )
         if teacher is None:
-            distiller, X_teacher = distiller_and_input(student, X)
-            teacher = distiller.teacher_
-        else:
-            X_teacher = X
-        classes = np.asarray(student.classes_)
-        check_same_classes(np.asarray(teacher.classes_), {name or "student": student})
+            raise ValueError(
+                "A fidelity scatter compares a student with a teacher; teacher=None "
+                "leaves nothing to compare with. Pass teacher='auto' (the distiller's "
+                "own teacher_) or a fitted classifier."
+            )
+        named_students(estimator, name)  # fitted classifiers, or an error saying so
+        if isinstance(teacher, str) and teacher == AUTO and not _knows_teacher(estimator):
+            raise TypeError(
+                f"{name_of(estimator)} knows no teacher: it is not a fitted distiller, "
+                "or one fitted on precomputed logits. Pass a fitted "
+                "DistilledClassifier (or a search or Pipeline holding one), or the "
+                "teacher to compare with: teacher=<fitted classifier>."
+            )
+        compared = compared_models(estimator, X, teacher=teacher, name=name)
+        _check_probabilities(compared, "A fidelity scatter compares probabilities")
+        ((student_name, student),) = compared.students.items()
+        ((_, teacher_out),) = compared.teachers.items()
         return cls.from_predictions(
-            teacher.predict_proba(X_teacher),
-            student.predict_proba(X),
+            teacher_out.proba,
+            student.proba,
             pos_label=pos_label,
-            labels=classes,
-            name=name,
+            labels=compared.classes,
+            name=student_name,
             ax=ax,
             scatter_kwargs=scatter_kwargs,
         )
@@ -809,6 +968,7 @@ class FidelityDisplay(DisplayMixin):
         display : FidelityDisplay
             The plotted display.
         """
+        pyplot(f"{cls.__name__}.from_predictions")
         teacher = as_proba_matrix(teacher_proba)
         student = as_proba_matrix(student_proba)
         mad = probability_fidelity(teacher, student).mad
@@ -833,3 +993,9 @@ class FidelityDisplay(DisplayMixin):
             target=target,
         )
         return display.plot(ax=ax, scatter_kwargs=scatter_kwargs)
+
+
+def _knows_teacher(estimator):
+    """Whether ``estimator`` is (or holds) a fitted distiller with a ``teacher_``."""
+    distiller, _ = distiller_in(estimator)
+    return distiller is not None and distiller.teacher_ is not None

@@ -1,11 +1,12 @@
 """LossCurveDisplay: the loss per iteration that an iterative student recorded."""
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
-from .._validation import name_of
+from .._validation import is_fitted, name_of
 from ._models import deployed_model
-from ._plotting import DisplayMixin
+from ._plotting import DisplayMixin, pyplot
 
 __all__ = ["LossCurveDisplay"]
 
@@ -113,14 +114,15 @@ class LossCurveDisplay(DisplayMixin):
         return self
 
     @classmethod
-    def from_estimator(cls, model, *, name=None, ax=None, mark_best=True):
+    def from_estimator(cls, estimator, *, name=None, ax=None, mark_best=True):
         """The recorded loss curves of a fitted iterative model.
 
         Parameters
         ----------
-        model : fitted estimator
-            A fitted ``DistilledClassifier`` (its student is read), a ``Pipeline``
-            (its last step is read), or an iterative model itself.
+        estimator : fitted estimator
+            A fitted ``DistilledClassifier`` (its student is read), a fitted search
+            (its ``best_estimator_``), a ``Pipeline`` (its last step is read), or
+            an iterative model itself.
         name : str, default=None
             The model's name, for the title; None: the student's class name.
         ax : matplotlib Axes, default=None
@@ -135,13 +137,21 @@ class LossCurveDisplay(DisplayMixin):
 
         Raises
         ------
+        NotFittedError
+            If the model is not fitted.
         TypeError
             If the model records no loss per iteration (a decision tree, say).
         ValueError
             If it could but did not (LightGBM or XGBoost without an evaluation
             set, HistGradientBoosting without early stopping).
         """
-        student = deployed_model(model)
+        pyplot(f"{cls.__name__}.from_estimator")
+        if not is_fitted(estimator):
+            raise NotFittedError(
+                f"{name_of(estimator)} is not fitted, so it recorded no loss yet. "
+                "Call fit(X_train, y_train) on it before plotting."
+            )
+        student = deployed_model(estimator)
         if isinstance(student, Pipeline):
             student = student.steps[-1][1]
         curves, xlabel, ylabel = _recorded(student)

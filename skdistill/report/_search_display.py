@@ -1,10 +1,11 @@
 """DistillationSearchDisplay: cross-validated score over temperature and alpha."""
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
 from .._validation import name_of
 from ._models import distiller_prefix
-from ._plotting import DisplayMixin
+from ._plotting import DisplayMixin, pyplot
 
 __all__ = ["DistillationSearchDisplay"]
 
@@ -17,7 +18,8 @@ class DistillationSearchDisplay(DisplayMixin):
     A heatmap when both vary, lines otherwise (or on request). ``alpha=0`` trains
     the student on the labels alone: its row (or line) is the hard-label baseline
     that distillation has to beat. The best candidate is outlined (heatmap) or
-    starred (lines). Create it with :meth:`from_cv_results`.
+    starred (lines). Create it with :meth:`from_estimator`, from a fitted search,
+    or :meth:`from_cv_results`, from its ``cv_results_``.
 
     Parameters
     ----------
@@ -68,9 +70,12 @@ class DistillationSearchDisplay(DisplayMixin):
     >>> grid = {"temperature": [1.0, 3.0], "alpha": [0.0, 0.5, 1.0]}
     >>> search = GridSearchCV(DistilledClassifier(teacher, random_state=0), grid,
     ...                       cv=3).fit(X, y)
-    >>> display = DistillationSearchDisplay.from_cv_results(search)
+    >>> display = DistillationSearchDisplay.from_estimator(search)
     >>> display.scores.shape
     (3, 2)
+    >>> display = DistillationSearchDisplay.from_cv_results(search.cv_results_)
+    >>> display.ax_.get_xlabel()
+    'temperature'
     """
 
     def __init__(
@@ -232,9 +237,9 @@ class DistillationSearchDisplay(DisplayMixin):
         ax.legend(loc="best")
 
     @classmethod
-    def from_cv_results(
+    def from_estimator(
         cls,
-        search,
+        estimator,
         *,
         metric=None,
         temperature_param=None,
@@ -252,7 +257,7 @@ class DistillationSearchDisplay(DisplayMixin):
 
         Parameters
         ----------
-        search : fitted GridSearchCV or RandomizedSearchCV
+        estimator : fitted GridSearchCV or RandomizedSearchCV
             A search whose estimator is a ``DistilledClassifier``, or a
             ``Pipeline`` with one (its parameters are then named
             ``<step>__temperature`` and ``<step>__alpha``).
@@ -276,12 +281,120 @@ class DistillationSearchDisplay(DisplayMixin):
         -------
         display : DistillationSearchDisplay
             The plotted display.
+
+        Raises
+        ------
+        NotFittedError
+            If the search is not fitted.
+        TypeError
+            If the search's estimator holds no distiller and the parameter names
+            are not given.
         """
-        results = search.cv_results_
-        metric, score_name = _metric(search, metric)
+        pyplot(f"{cls.__name__}.from_estimator")
+        if not hasattr(estimator, "cv_results_"):
+            if hasattr(estimator, "param_grid") or hasattr(
+                estimator, "param_distributions"
+            ):
+                raise NotFittedError(
+                    f"The search {name_of(estimator)} is not fitted. Call "
+                    "fit(X_train, y_train) on it before plotting."
+                )
+            raise TypeError(
+                f"DistillationSearchDisplay plots a fitted search (GridSearchCV or "
+                f"RandomizedSearchCV), got {name_of(estimator)}; search over the "
+                "distiller's temperature and alpha, fit the search, and pass it."
+            )
+        metric, score_name = _metric(estimator, metric)
+        names = _param_names(estimator.estimator, temperature_param, alpha_param)
+        params = estimator.estimator.get_params()
+        return cls.from_cv_results(
+            estimator.cv_results_,
+            metric=metric,
+            temperature_param=names[0],
+            alpha_param=names[1],
+            defaults={name: params.get(name, np.nan) for name in names},
+            score_name=score_name,
+            ax=ax,
+            kind=kind,
+            cmap=cmap,
+            annotate=annotate,
+        )
+
+    @classmethod
+    def from_cv_results(
+        cls,
+        cv_results,
+        *,
+        metric="score",
+        temperature_param="temperature",
+        alpha_param="alpha",
+        defaults=None,
+        score_name=None,
+        ax=None,
+        kind="auto",
+        cmap="viridis",
+        annotate=True,
+    ):
+        """Plot the ``cv_results_`` of a search over temperature and alpha.
+
+        The lower level of :meth:`from_estimator`, from the results alone. Other
+        searched parameters are held at the best candidate's values.
+
+        Parameters
+        ----------
+        cv_results : dict of str to ndarray
+            The ``cv_results_`` of a fitted ``GridSearchCV`` or
+            ``RandomizedSearchCV``.
+        metric : str, default="score"
+            The scorer to plot: its ``mean_test_<metric>`` and
+            ``rank_test_<metric>`` are read.
+        temperature_param : str, default="temperature"
+            The temperature's parameter name (``"<step>__temperature"`` for a
+            distiller in a ``Pipeline``).
+        alpha_param : str, default="alpha"
+            The alpha's parameter name.
+        defaults : dict of str to float, default=None
+            Values of these parameters for candidates that do not set them (not
+            searched, or not in one of several grids); None: NaN, shown without
+            a value.
+        score_name : str, default=None
+            The score's name, for the labels; None: ``metric``.
+        ax : matplotlib Axes, default=None
+            Where to draw; None creates a figure.
+        kind : {"auto", "heatmap", "lines"}, default="auto"
+            See :meth:`plot`.
+        cmap : str or matplotlib Colormap, default="viridis"
+            Colours of the heatmap.
+        annotate : bool, default=True
+            Write each score in its heatmap cell.
+
+        Returns
+        -------
+        display : DistillationSearchDisplay
+            The plotted display.
+        """
+        pyplot(f"{cls.__name__}.from_cv_results")
+        results = cv_results
+        if f"mean_test_{metric}" not in results:
+            found = sorted(
+                k[len("mean_test_") :] for k in results if k.startswith("mean_test_")
+            )
+            raise ValueError(
+                f"The search has no scorer {metric!r}; pass metric= one of {found}."
+            )
+        names = [temperature_param, alpha_param]
+        if not any(f"param_{name}" in results for name in names):
+            searched = sorted(k[len("param_") :] for k in results if k.startswith("param_"))
+            raise ValueError(
+                f"The search varied neither {temperature_param!r} nor {alpha_param!r} "
+                f"(it searched {searched}). Pass temperature_param= and alpha_param= "
+                "naming them (e.g. 'distilledclassifier__alpha' in a Pipeline)."
+            )
+        defaults = defaults or {}
+        values = [
+            _param_values(results, name, defaults.get(name, np.nan)) for name in names
+        ]
         best = int(np.argmin(results[f"rank_test_{metric}"]))
-        names = _param_names(search.estimator, temperature_param, alpha_param)
-        values = [_param_values(search, name) for name in names]
         rows = _slice_through(results, best, exclude=[f"param_{name}" for name in names])
         temperatures, alphas = (np.unique(v[rows].astype(float)) for v in values)
         shape = (len(alphas), len(temperatures))
@@ -297,7 +410,7 @@ class DistillationSearchDisplay(DisplayMixin):
             scores=scores,
             scores_std=scores_std,
             best=(_index(alphas, values[1][best]), _index(temperatures, values[0][best])),
-            score_name=score_name,
+            score_name=metric if score_name is None else score_name,
         )
         return display.plot(ax=ax, kind=kind, cmap=cmap, annotate=annotate)
 
@@ -336,18 +449,10 @@ def _index(sorted_values, value):
 
 
 def _metric(search, metric):
-    """The ``*_test_<name>`` columns to plot, and the score's name for the labels."""
-    results = search.cv_results_
+    """The scorer to plot (the refit one by default) and its name for the labels."""
     if metric is None:
         refit = getattr(search, "refit", True)
         metric = refit if isinstance(refit, str) else "score"
-    if f"mean_test_{metric}" not in results:
-        found = sorted(
-            k[len("mean_test_") :] for k in results if k.startswith("mean_test_")
-        )
-        raise ValueError(
-            f"The search has no scorer {metric!r}; pass metric= one of {found}."
-        )
     scoring = getattr(search, "scoring", None)
     return metric, scoring if metric == "score" and isinstance(scoring, str) else metric
 
@@ -365,12 +470,11 @@ def _param_names(estimator, temperature_param, alpha_param):
     return [temperature_param or f"{prefix}temperature", alpha_param or f"{prefix}alpha"]
 
 
-def _param_values(search, name):
-    """Value of parameter ``name`` for each candidate (the estimator's if not searched)."""
-    default = search.estimator.get_params().get(name, np.nan)
-    column = search.cv_results_.get(f"param_{name}")
+def _param_values(results, name, default):
+    """Value of parameter ``name`` for each candidate (``default`` where unset)."""
+    column = results.get(f"param_{name}")
     if column is None:
-        return np.full(len(search.cv_results_["params"]), default, dtype=object)
+        return np.full(len(results["params"]), default, dtype=object)
     values = np.asarray(np.ma.getdata(column), dtype=object).copy()
     values[np.ma.getmaskarray(column)] = default
     return values
