@@ -322,6 +322,11 @@ class _NativeBoostingStrategy(BaseStrategy):
         self._remap(self._import(), scale, student_bias)
         return True
 
+    def output_spec(self):
+        """The booster's raw margins (kind ``"margin"``), columns placed by
+        ``columns_``; the map is in the booster's leaves (the identity here)."""
+        return self._spec("margin", columns=self.columns_)
+
     def tempered_logits(self, X):
         margins = np.asarray(self._raw_margins(X), dtype=np.float64)
         if margins.ndim == 1:
