@@ -4,7 +4,8 @@ The exporters read the description alone, so a strategy written and registered b
 user exports through the same code as the built-in ones, and one that describes
 nothing is refused with an error that names the method to implement. Any map a
 strategy applies at predict time (scale, bias and smoothing) is exported exactly,
-not only the maps the built-in students happen to need.
+not only the maps the built-in students happen to need. (The toy strategies
+registered here are unregistered after each test by the root ``conftest.py``.)
 """
 
 import shutil
@@ -20,9 +21,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from skdistill import DistillationWarning, DistilledClassifier
-from skdistill.strategies import _REGISTRY as STRATEGY_REGISTRY
 from skdistill.strategies import (
-    STRATEGY_NAMES,
     BaseStrategy,
     ExpandStrategy,
     LightGBMStrategy,
@@ -86,17 +85,6 @@ def _assert_compiled_parity(model, X, tmp_path):
             compiled.predict_proba(X[i : i + 1]), expected[i : i + 1], atol=1e-9
         )
     np.testing.assert_array_equal(compiled.predict(X), model.predict(X))
-
-
-@pytest.fixture
-def restore_registry():
-    """Registries as they were: tests register toy strategies."""
-    registry, names = dict(STRATEGY_REGISTRY), set(STRATEGY_NAMES.options)
-    yield
-    STRATEGY_REGISTRY.clear()
-    STRATEGY_REGISTRY.update(registry)
-    STRATEGY_NAMES.options.clear()
-    STRATEGY_NAMES.options.update(names)
 
 
 # -- OutputSpec -----------------------------------------------------------------------
@@ -273,9 +261,7 @@ class SilentStrategy(HardLabelStrategy):
     output_spec = BaseStrategy.output_spec
 
 
-def test_registered_user_strategy_exports_through_its_output_spec(
-    restore_registry, tmp_path
-):
+def test_registered_user_strategy_exports_through_its_output_spec(tmp_path):
     register(HardLabelStrategy)
     model, X = _fit(
         RandomForestClassifier(n_estimators=3, max_depth=3), "hard-label-toy", 3
@@ -290,9 +276,7 @@ def test_registered_user_strategy_exports_through_its_output_spec(
     _assert_compiled_parity(model, X, tmp_path)
 
 
-def test_strategy_that_describes_nothing_is_refused_with_the_fix(
-    restore_registry, tmp_path
-):
+def test_strategy_that_describes_nothing_is_refused_with_the_fix(tmp_path):
     register(SilentStrategy)
     fix = r"describes no output: implement SilentStrategy\.output_spec\(\)"
     unfitted = DistilledClassifier(
@@ -316,7 +300,7 @@ def test_strategy_that_describes_nothing_is_refused_with_the_fix(
     assert not list(tmp_path.iterdir())
 
 
-def test_output_spec_of_the_wrong_type_is_refused(restore_registry):
+def test_output_spec_of_the_wrong_type_is_refused():
     class Wrong(HardLabelStrategy):
         name = "wrong-toy"
 
