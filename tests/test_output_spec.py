@@ -153,18 +153,11 @@ def _lightgbm(n_features, n_classes):
 def _proba_net(n_features, n_classes):
     """A net whose module ends with a softmax (NLLLoss: module_output "proba")."""
     torch = pytest.importorskip("torch")
-    skorch = pytest.importorskip("skorch")
     module = torch.nn.Sequential(
         torch.nn.Linear(n_features, n_classes), torch.nn.Softmax(dim=-1)
     )
-    return skorch.NeuralNetClassifier(
-        module,
-        criterion=torch.nn.NLLLoss,
-        optimizer=torch.optim.Adam,
-        lr=0.05,
-        max_epochs=5,
-        train_split=None,
-        verbose=0,
+    return skorch_net(
+        n_features, n_classes, module, criterion=torch.nn.NLLLoss, max_epochs=5
     )
 
 
