@@ -53,13 +53,29 @@ def _xgboost(n_features, n_classes):
     return xgboost.XGBClassifier(n_estimators=5, max_depth=2, n_jobs=1)
 
 
+def _linear_net(n_features, n_classes):
+    """A linear net, its weights drawn in fit (seeded by the distiller's
+    random_state), not when built (from torch's global random state)."""
+    torch = pytest.importorskip("torch")
+    return skorch_net(
+        n_features,
+        n_classes,
+        torch.nn.Linear,
+        module__in_features=n_features,
+        module__out_features=n_classes,
+        max_epochs=15,
+        lr=0.2,
+        batch_size=150,
+    )
+
+
 #: The student each registered strategy is checked with: name -> factory(f, k).
 STRATEGY_STUDENTS = {
     "expand": lambda f, k: DecisionTreeClassifier(max_depth=3, random_state=0),
     "regress": lambda f, k: DecisionTreeRegressor(max_depth=3, random_state=0),
     "lightgbm": _lightgbm,
     "xgboost": _xgboost,
-    "skorch": lambda f, k: skorch_net(f, k, max_epochs=20, lr=0.1),
+    "skorch": lambda f, k: _linear_net(f, k),
 }
 
 #: Public strategy and sampler classes that are not registered under a name, and why.
