@@ -1,4 +1,5 @@
-"""Collection rules for the doctests of the package (``--doctest-modules``).
+"""Collection rules for the doctests of the package (``--doctest-modules``), and
+the registries of strategies and transfer sets restored after every test.
 
 The examples of the native strategies, of the Displays and of the exporters import
 their framework; without the extra installed, those modules' doctests are not
@@ -6,6 +7,8 @@ collected (their tests skip themselves).
 """
 
 import importlib.util
+
+import pytest
 
 _NEEDS = {
     "skdistill/strategies/_lightgbm.py": "lightgbm",
@@ -22,3 +25,22 @@ _NEEDS = {
 collect_ignore = [
     path for path, module in _NEEDS.items() if not importlib.util.find_spec(module)
 ]
+
+
+@pytest.fixture(autouse=True)
+def _registries_left_as_found():
+    """Strategies and transfer sets registered by a test or an example (such as the
+    one of ``skdistill.transfer.register``) are unregistered after it."""
+    from skdistill.strategies import _REGISTRY, STRATEGY_NAMES
+    from skdistill.transfer._registry import _BY_NAME, TRANSFER_SET_NAMES
+
+    saved = [
+        (registry, dict(registry), names.options, set(names.options))
+        for registry, names in ((_REGISTRY, STRATEGY_NAMES), (_BY_NAME, TRANSFER_SET_NAMES))
+    ]
+    yield
+    for registry, entries, options, names in saved:
+        registry.clear()
+        registry.update(entries)
+        options.clear()
+        options.update(names)

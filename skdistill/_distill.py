@@ -69,7 +69,8 @@ from ._validation import (
 from .exceptions import DistillationWarning
 from .strategies import STRATEGY_NAMES, BaseStrategy, resolve_strategy
 from .strategies._base import fit_weighted
-from .transfer import available_transfer_sets, resolve_transfer_set, transfer_count
+from .transfer import resolve_transfer_set, transfer_count
+from .transfer._registry import TRANSFER_SET_NAMES
 
 __all__ = ["DistilledClassifier", "DistilledRegressor"]
 
@@ -497,7 +498,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         "strategy": [STRATEGY_NAMES, BaseStrategy],
         "unlabeled_label": [Integral, str, None],
         "transfer_set": [
-            StrOptions(set(available_transfer_sets())),
+            TRANSFER_SET_NAMES,
             HasMethods(["sample"]),
             callable,
             None,

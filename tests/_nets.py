@@ -3,13 +3,15 @@
 import pytest
 
 
-def skorch_net(n_features, n_classes, **params):
-    """A one-hidden-layer ``NeuralNetClassifier`` whose module outputs logits."""
+def skorch_net(n_features, n_classes, module=None, **params):
+    """A ``NeuralNetClassifier`` of ``module``, by default one hidden layer whose
+    output is logits."""
     torch = pytest.importorskip("torch")
     skorch = pytest.importorskip("skorch")
-    module = torch.nn.Sequential(
-        torch.nn.Linear(n_features, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_classes)
-    )
+    if module is None:
+        module = torch.nn.Sequential(
+            torch.nn.Linear(n_features, 8), torch.nn.ReLU(), torch.nn.Linear(8, n_classes)
+        )
     settings = dict(
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,

@@ -20,6 +20,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from skdistill import export
 from skdistill.cli import _parser, main
 from skdistill.cli._distill import _parse_student_spec
 
@@ -383,7 +384,6 @@ def _features(files, name="train.csv"):
 
 
 def test_distill_end_to_end_in_a_subprocess(files, tmp_path):
-    export = pytest.importorskip("skdistill.export")
     report = tmp_path / "report.md"
     argv = _argv(files, tmp_path, "--temperature", 2, "--alpha", 0.7, "--report", report)
     result = subprocess.run(
@@ -509,7 +509,6 @@ def test_distill_unlabeled(files, tmp_path, capsys, name):
     ids=lambda v: v.split(":")[0] if ":" in v else None,
 )
 def test_distill_student_kinds(files, tmp_path, capsys, spec, class_name):
-    export = pytest.importorskip("skdistill.export")
     framework = spec.split(":")[0]
     if framework in ("lightgbm", "xgboost"):
         pytest.importorskip(framework)
@@ -526,11 +525,6 @@ def test_distill_student_kinds(files, tmp_path, capsys, spec, class_name):
 
 def test_distill_onnx(files, tmp_path, capsys):
     ort = pytest.importorskip("onnxruntime")
-    export = pytest.importorskip("skdistill.export")
-    import inspect
-
-    if "X_sample" not in inspect.signature(export.to_onnx).parameters:
-        pytest.skip("skdistill.export.to_onnx has not landed yet")
     argv = _argv(files, tmp_path, "--onnx", tmp_path / "student.onnx", "--quiet")
     code, out, err = _run(argv, capsys)
     assert code == 0, err
@@ -770,7 +764,6 @@ def test_issue11_item9_failed_output_leaves_earlier_files_intact(
 
 def test_issue11_item9_success_replaces_every_output(files, tmp_path, capsys):
     pytest.importorskip("skl2onnx")
-    export = pytest.importorskip("skdistill.export")
     outputs = _outputs(tmp_path)
     for option, path in outputs.items():
         path.write_bytes(f"the earlier {option} file".encode())
@@ -910,7 +903,6 @@ def messy(tmp_path_factory):
     """Numbers with NaN, text with NaN, a pandas category with NaN, and two kinds of
     odd labels; teachers are Pipelines that one-hot encode, saved with skdistill."""
     pd = pytest.importorskip("pandas")
-    export = pytest.importorskip("skdistill.export")
     from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import make_pipeline
@@ -956,7 +948,6 @@ def messy(tmp_path_factory):
 def test_issue11_item11_text_categories_and_missing_values(
     messy, tmp_path, capsys, student, labels
 ):
-    export = pytest.importorskip("skdistill.export")
     if student in ("lightgbm", "xgboost"):
         pytest.importorskip(student)
     folder = messy["folder"]
@@ -1041,7 +1032,6 @@ def test_issue11_item11_onnx_is_refused_before_fitting_for_text_columns(
 @pytest.fixture(scope="module")
 def numbers_with_nan(tmp_path_factory):
     pd = pytest.importorskip("pandas")
-    export = pytest.importorskip("skdistill.export")
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     rng = np.random.default_rng(1)
@@ -1062,7 +1052,6 @@ def test_issue11_item11_onnx_with_missing_numbers(
     """logreg and mlp impute missing numbers (without indicator columns, which the
     ONNX converters lack) and export exactly."""
     ort = pytest.importorskip("onnxruntime")
-    export = pytest.importorskip("skdistill.export")
     pd = pytest.importorskip("pandas")
     folder = numbers_with_nan
     argv = [

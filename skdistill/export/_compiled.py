@@ -33,10 +33,10 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import optional_import
 from .._distill import DistilledClassifier, DistilledRegressor
 from .._io import write_atomic
-from .._targets import PROBA_FLOOR, binary_logits
+from .._targets import PROBA_FLOOR, binary_logits, smooth_log_proba
 from .._validation import name_of
 from ..exceptions import DistillationWarning
-from ..strategies import ExpandStrategy, LightGBMStrategy, RegressStrategy, XGBoostStrategy
+from ..strategies._base import fitted_output_spec
 from ._persist import _versions
 
 __all__ = ["CompiledStudent", "compile_student"]
@@ -52,6 +52,12 @@ _PURPOSE = "compiling tree students"
 #: which costs less than building tl2cgen's DMatrix (single-row serving).
 _DIRECT_ROWS = 16
 
+#: The kinds of student output (``OutputSpec.kind``) a compiled student reads.
+_HEADS = ("proba", "margin", "regress-logit", "regress-proba")
+
+#: Of those, the kinds whose values are logits (the others are probabilities).
+_LOGIT_HEADS = ("margin", "regress-logit")
+
 #: Compilers tried, in order, when ``toolchain`` is None.
 _TOOLCHAINS = ("gcc", "clang")
 
@@ -65,8 +71,10 @@ def compile_student(
     the system compiler. What the distiller does with the student's outputs (the
     teacher's class order, the map back to temperature 1, the softmax of a
     ``"regress"`` student's logits) is compiled into the same library and written
-    beside it, in ``<path>.json``; :class:`CompiledStudent` applies it, and refuses a
-    ``<path>.json`` that differs from the copy inside the library.
+    beside it, in ``<path>.json`` (read from the strategy's
+    :meth:`~skdistill.strategies.BaseStrategy.output_spec`); :class:`CompiledStudent`
+    applies it, and refuses a ``<path>.json`` that differs from the copy inside the
+    library.
 
     Loading a compiled student runs its native code, so :class:`CompiledStudent`
     asks for the library's SHA-256: keep the ``sha256`` of the returned object
@@ -106,7 +114,10 @@ def compile_student(
     Raises
     ------
     TypeError
-        If the student is not a tree model treelite can import.
+        If the student is not a tree model treelite can import, or its strategy
+        describes no output (does not implement
+        :meth:`~skdistill.strategies.BaseStrategy.output_spec`) or one that is not
+        a tree model's.
     RuntimeError
         If no C compiler is found.
 
@@ -347,26 +358,26 @@ def _describe(model):
     """The student to compile and the metadata of the head applied to its outputs."""
     if isinstance(model, DistilledClassifier):
         strategy, student = model.strategy_, model.student_
+        lead = f"Cannot compile the student of the strategy {type(strategy).__name__}"
+        spec = fitted_output_spec(strategy, lead)
+        if spec.kind not in _HEADS:
+            raise TypeError(
+                f"{lead} ({strategy.name!r}): its student's output is of kind "
+                f"{spec.kind!r}, and compile_student compiles trees whose output is of "
+                f"kind {', '.join(map(repr, _HEADS))} (the 'expand', 'regress', "
+                "'lightgbm' and 'xgboost' strategies). Use to_onnx instead."
+            )
         meta = {
             "task": "classification",
             "classes": np.asarray(model.classes_).tolist(),
-            "scale": float(getattr(strategy, "scale_", 1.0)),
-            "bias": _bias_of(strategy, len(model.classes_)),
-            "smoothing": float(getattr(strategy, "smoothing_", 0.0)),
+            "head": spec.kind,
+            "columns": list(spec.columns),
+            "scale": spec.scale,
+            "bias": list(spec.bias),
+            "smoothing": spec.smoothing,
+            "proba_floor": spec.proba_floor,
             "strategy": strategy.name,
         }
-        if isinstance(strategy, ExpandStrategy):
-            meta.update(head="proba", columns=np.asarray(strategy.columns_).tolist())
-        elif isinstance(strategy, RegressStrategy):
-            meta.update(head=f"regress-{strategy.target}")
-        elif isinstance(strategy, LightGBMStrategy | XGBoostStrategy):
-            meta.update(head="margin", columns=np.asarray(strategy.columns_).tolist())
-        else:
-            raise TypeError(
-                f"Cannot compile the student of the {strategy.name!r} strategy: "
-                "compile_student compiles tree students of the 'expand', 'regress', "
-                "'lightgbm' and 'xgboost' strategies. Use to_onnx instead."
-            )
     elif isinstance(model, DistilledRegressor):
         student = model.student_
         meta = {"task": "regression"}
@@ -381,6 +392,7 @@ def _describe(model):
             "strategy": None,
             "head": "proba",
             "columns": list(range(len(model.classes_))),
+            "proba_floor": PROBA_FLOOR,
         }
     elif is_regressor(model):
         student = model
@@ -584,6 +596,7 @@ class CompiledStudent:
             n_classes = len(self.classes_)
             self._bias = np.asarray(meta.get("bias", [0.0] * n_classes), dtype=np.float64)
             self._smoothing = float(meta.get("smoothing", 0.0))
+            self._floor = float(meta.get("proba_floor", PROBA_FLOOR))
             self._mapped = (
                 self._scale != 1.0 or self._smoothing != 0.0 or bool(self._bias.any())
             )
@@ -676,30 +689,25 @@ class CompiledStudent:
         X = np.asarray(X)
         if self._direct and X.ndim == 2 and X.shape == (1, self.n_features_in_):
             return np.array([self._proba_row(X[0])])
-        head, scale = self._head, self._scale
-        if head == "proba":
-            out = self._raw(X)
-            if out.shape[1] == 1 and len(self.classes_) == 2:  # P(positive class)
+        head, n_classes = self._head, len(self.classes_)
+        out = self._raw(X, margin=head == "margin")
+        if out.shape[1] == 1 and n_classes == 2:  # the second class's log-odds or P
+            if head in _LOGIT_HEADS:
+                out = binary_logits(out)
+            else:
                 out = np.column_stack([1 - out[:, 0], out[:, 0]])
-            proba = self._to_columns(out)
+        out = self._to_columns(out)
+        if head == "proba":
             if not self._mapped:
-                return proba
-            proba = (1.0 - self._smoothing) * proba + self._smoothing / len(self.classes_)
-            return _softmax(scale * _log_clip(proba) + self._bias)
-        if head == "margin":
-            margins = self._raw(X, margin=True)
-            if len(self.classes_) == 2:
-                margins = binary_logits(margins)
-            return _softmax(self._to_columns(margins))
-        out = self._raw(X)  # regress-logit / regress-proba
-        if len(self.classes_) == 2:
-            out = out.reshape(-1)
-            if head == "regress-logit":
-                return _softmax(scale * binary_logits(out) + self._bias)
-            out = np.column_stack([1 - out, out])
-        if head == "regress-proba":
-            out = _log_clip(out)
-        return _softmax(scale * out + self._bias)
+                return out
+            proba = (1.0 - self._smoothing) * out + self._smoothing / n_classes
+            return _softmax(self._scale * _log_clip(proba, self._floor) + self._bias)
+        logits = out if head in _LOGIT_HEADS else _log_clip(out, self._floor)
+        if self._mapped:
+            if self._smoothing:
+                logits = smooth_log_proba(logits, self._smoothing)
+            logits = self._scale * logits + self._bias
+        return _softmax(logits)
 
     def _proba_row(self, x):
         """``predict_proba`` of one row in plain Python floats (no numpy per-call cost).
@@ -709,34 +717,32 @@ class CompiledStudent:
         head, scale, n_classes = self._head, self._scale, len(self.classes_)
         bias = self._bias.tolist()
         out = self._raw_row(x, head == "margin")
-        if head == "regress-logit":
-            logits = [-out[0] / 2, out[0] / 2] if n_classes == 2 else out
-            return _softmax_row([scale * v + b for v, b in zip(logits, bias, strict=True)])
-        if head == "regress-proba":
-            proba = [1 - out[0], out[0]] if n_classes == 2 else out
-            return _softmax_row(
-                [scale * _log_clip_row(v) + b for v, b in zip(proba, bias, strict=True)]
-            )
-        if head == "proba" and len(out) == 1 and n_classes == 2:
-            out = [1 - out[0], out[0]]
-        if head == "margin" and n_classes == 2:
-            out = [-out[0] / 2, out[0] / 2]
+        if len(out) == 1 and n_classes == 2:
+            v = out[0]
+            out = [-v / 2, v / 2] if head in _LOGIT_HEADS else [1 - v, v]
         if self._columns is not None:
             full = [0.0] * n_classes
             for value, column in zip(out, self._columns.tolist(), strict=True):
                 full[column] = value
             out = full
-        if head == "margin":
-            return _softmax_row(out)
-        if not self._mapped:
-            return out
-        keep, share = 1.0 - self._smoothing, self._smoothing / n_classes
-        return _softmax_row(
-            [
-                scale * _log_clip_row(keep * v + share) + b
-                for v, b in zip(out, bias, strict=True)
-            ]
-        )
+        if head == "proba":
+            if not self._mapped:
+                return out
+            keep, share = 1.0 - self._smoothing, self._smoothing / n_classes
+            return _softmax_row(
+                [
+                    scale * _log_clip_row(keep * v + share, self._floor) + b
+                    for v, b in zip(out, bias, strict=True)
+                ]
+            )
+        if head not in _LOGIT_HEADS:
+            out = [_log_clip_row(v, self._floor) for v in out]
+        if self._mapped:
+            if self._smoothing:
+                keep, share = 1.0 - self._smoothing, self._smoothing / n_classes
+                out = [math.log(keep * p + share) for p in _softmax_row(out)]
+            out = [scale * v + b for v, b in zip(out, bias, strict=True)]
+        return _softmax_row(out)
 
     def _to_columns(self, out):
         if self._columns is None:
@@ -762,12 +768,6 @@ class CompiledStudent:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         out = self._raw(X)
         return out.reshape(-1) if self.metadata_["one_d"] else out
-
-
-def _bias_of(strategy, n_classes):
-    """The bias of the strategy's map at predict time, as a JSON list."""
-    bias = getattr(strategy, "bias_", None)
-    return [0.0] * n_classes if bias is None else [float(b) for b in bias]
 
 
 @contextlib.contextmanager
@@ -804,13 +804,13 @@ def _mark_missing(rows, missing):
     rows.view(np.int32).reshape(*rows.shape, -1)[..., 0][missing] = -1
 
 
-def _log_clip(proba):
-    """``log(clip(proba, PROBA_FLOOR, 1))`` (as ``_targets.log_clip``, fewer calls)."""
-    return np.log(np.minimum(np.maximum(proba, PROBA_FLOOR), 1.0))
+def _log_clip(proba, floor):
+    """``log(clip(proba, floor, 1))`` (as ``_targets.log_clip``, fewer calls)."""
+    return np.log(np.minimum(np.maximum(proba, floor), 1.0))
 
 
-def _log_clip_row(p):
-    return math.log(min(max(p, PROBA_FLOOR), 1.0))
+def _log_clip_row(p, floor):
+    return math.log(min(max(p, floor), 1.0))
 
 
 def _softmax_row(z):

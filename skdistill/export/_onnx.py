@@ -20,17 +20,10 @@ from sklearn.utils.validation import check_is_fitted
 from .._compat import optional_import
 from .._distill import DistilledClassifier, DistilledRegressor
 from .._io import write_atomic
-from .._targets import PROBA_FLOOR
 from .._validation import name_of
-from ..strategies import (
-    ExpandStrategy,
-    LightGBMStrategy,
-    RegressStrategy,
-    SkorchStrategy,
-    XGBoostStrategy,
-    resolve_strategy,
-)
-from ..strategies._skorch import _PROBA_EPS, _is_skorch_classifier
+from ..strategies import resolve_strategy
+from ..strategies._base import check_describes_output, fitted_output_spec
+from ..strategies._skorch import _is_skorch_classifier
 from ._onnx_trees import InexactConversionError, exact_converters, refusal
 
 __all__ = ["to_onnx"]
@@ -43,15 +36,6 @@ _MIN_OPSET = 13
 
 _PURPOSE = "ONNX export"
 
-#: The strategies whose students to_onnx exports.
-_STRATEGIES = (
-    ExpandStrategy,
-    RegressStrategy,
-    LightGBMStrategy,
-    XGBoostStrategy,
-    SkorchStrategy,
-)
-
 
 def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     """Export the fitted student as an ONNX model that reproduces the distiller.
@@ -63,7 +47,9 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     temperature 1 (``softmax(s * log p)``; the softmax of the logits for a
     ``"regress"`` student). Converters: skl2onnx for scikit-learn students
     (pipelines included), onnxmltools for LightGBM and XGBoost ones, ``torch.onnx``
-    for skorch nets.
+    for skorch nets. What follows the student comes from the strategy's
+    :meth:`~skdistill.strategies.BaseStrategy.output_spec` alone, so a strategy
+    registered by a user is exported when it implements that method.
 
     Parameters
     ----------
@@ -98,7 +84,8 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     Raises
     ------
     TypeError
-        If the student, or the strategy, has no ONNX conversion.
+        If the student has no ONNX conversion, or its strategy describes no output
+        (does not implement :meth:`~skdistill.strategies.BaseStrategy.output_spec`).
     ValueError
         If the graph could not reproduce the student exactly, as for missing values
         the ONNX tree operators cannot route (LightGBM's ``zero_as_missing=True``,
@@ -197,7 +184,8 @@ def check_onnx_exportable(estimator):
     ImportError
         If an extra the export needs is not installed.
     TypeError
-        If the student, one of its parts, or the strategy has no ONNX conversion.
+        If the student or one of its parts has no ONNX conversion, or the strategy
+        describes no output (``output_spec``).
     ValueError
         If a parameter of the student makes an exact export impossible.
     """
@@ -206,11 +194,10 @@ def check_onnx_exportable(estimator):
         student = estimator._student_or_default()
         if isinstance(estimator, DistilledClassifier):
             strategy = resolve_strategy(estimator.strategy, student)
-            if isinstance(strategy, SkorchStrategy):
+            check_describes_output(strategy, _no_export_lead(strategy))
+            if _is_skorch_classifier(student):  # converted by torch.onnx
                 optional_import("torch", extra="torch", purpose=_PURPOSE)
                 return
-            if not isinstance(strategy, _STRATEGIES):
-                raise TypeError(_no_strategy_message(strategy))
     elif _is_skorch_classifier(estimator):
         raise TypeError(_bare_skorch_message(estimator))
     else:
@@ -285,38 +272,24 @@ def _check_sample(X_sample, model):
 def _distilled_classifier(model, X, opset):
     strategy = model.strategy_
     student = model.student_
+    spec = fitted_output_spec(strategy, _no_export_lead(strategy))
     columns = getattr(model, "student_features_", None)
     if columns is not None:  # the student sees these columns only
         X = X[:, columns]
-    if isinstance(strategy, ExpandStrategy):
+    if spec.kind.startswith("module-"):
+        graph = _Graph(_torch_student(student, X, opset))
+        proba = _head(graph, graph.student("logits"), spec)
+    elif spec.kind.startswith("regress-"):
+        graph = _Graph(_sklearn_student(student, X, opset, classifier=False))
+        proba = _head(graph, graph.student("variable"), spec)
+    else:  # "proba", "margin" (the converters' probabilities) or "label"
         graph = _Graph(_sklearn_student(student, X, opset, classifier=True))
-        if not hasattr(student, "predict_proba"):  # the distiller predicts its labels
+        if spec.kind == "label":  # the distiller predicts the student's labels
             graph.set_label(graph.student("label"))
             if columns is not None:
                 graph.select_columns(columns, model.n_features_in_)
             return graph
-        proba = graph.to_columns(graph.student("probabilities"), strategy.columns_, model)
-        if strategy._maps_output():
-            proba = graph.smoothed(proba, strategy.smoothing_, len(model.classes_))
-            logits = graph.scaled_log(proba, strategy.scale_, PROBA_FLOOR)
-            proba = graph.softmax(graph.add_bias(logits, strategy.bias_))
-    elif isinstance(strategy, RegressStrategy):
-        graph = _Graph(_sklearn_student(student, X, opset, classifier=False))
-        proba = _regress_head(graph, graph.student("variable"), strategy, model)
-    elif isinstance(strategy, LightGBMStrategy | XGBoostStrategy):
-        graph = _Graph(_sklearn_student(student, X, opset, classifier=True))
-        proba = graph.to_columns(graph.student("probabilities"), strategy.columns_, model)
-    elif isinstance(strategy, SkorchStrategy):
-        graph = _Graph(_torch_student(student, X, opset))
-        logits = graph.student("logits")
-        if strategy.module_output_ == "proba":
-            logits = graph.scaled_log(logits, strategy.scale_, _PROBA_EPS)
-        elif strategy.scale_ != 1.0:
-            scale = graph.const(np.array(strategy.scale_, np.float32))
-            logits = graph.node("Mul", [logits, scale])
-        proba = graph.softmax(graph.add_bias(logits, strategy.bias_))
-    else:
-        raise TypeError(_no_strategy_message(strategy))
+        proba = _head(graph, graph.student("probabilities"), spec)
     graph.set_probabilities(proba, len(model.classes_))
     graph.set_label(graph.argmax_label(proba, model.classes_))
     if columns is not None:
@@ -330,32 +303,51 @@ def _distilled_classifier(model, X, opset):
     return graph
 
 
-def _no_strategy_message(strategy):
-    return (
-        f"No ONNX export for the strategy {type(strategy).__name__}: to_onnx knows "
-        "the 'expand', 'regress', 'lightgbm', 'xgboost' and 'skorch' strategies."
-    )
+def _no_export_lead(strategy):
+    return f"No ONNX export for the strategy {type(strategy).__name__}"
 
 
-def _regress_head(graph, out, strategy, model):
-    """``softmax(s * logits + b)`` of a regressor student of the "regress" strategy."""
-    n_classes = len(model.classes_)
-    s = float(strategy.scale_)
-    if n_classes == 2:
+def _head(graph, out, spec):
+    """The distiller's probabilities from the student's output ``out``, as ``spec``
+    describes them (:meth:`~skdistill.strategies.OutputSpec.to_proba` in nodes).
+
+    A ``"margin"`` student is read through its converter's probabilities, the
+    softmax of its margins: ``log`` of them differs from the margins by a constant
+    per row, which the softmax of the map ignores.
+    """
+    n_classes, s = spec.n_classes, spec.scale
+    if spec.kind in ("proba", "margin"):
+        proba = graph.to_columns(out, spec.columns, n_classes)
+        if not spec.maps_output:
+            return proba
+        proba = graph.smoothed(proba, spec.smoothing, n_classes)
+        logits = graph.scaled_log(proba, s, spec.proba_floor)
+        return graph.softmax(graph.add_bias(logits, spec.bias))
+    if spec.kind.startswith("regress-") and len(spec.columns) == 2:
+        # one output: the log-odds, or the probability of the second class
         out = graph.node("Reshape", [out, graph.const(np.array([-1, 1], np.int64))])
-        if strategy.target == "logit":  # logits [-m/2, m/2] of the log-odds m
-            half = np.array([[-0.5 * s, 0.5 * s]], dtype=np.float32)
-            logits = graph.node("Mul", [out, graph.const(half)])
-            return graph.softmax(graph.add_bias(logits, strategy.bias_))
-        one = graph.const(np.array(1.0, np.float32))
-        out = graph.node("Concat", [graph.node("Sub", [one, out]), out], axis=1)
-    if strategy.target == "proba":
-        logits = graph.scaled_log(out, s, PROBA_FLOOR)
+        if spec.kind == "regress-logit":  # logits [-m/2, m/2] of the log-odds m
+            half = 0.5 * (s if spec.smoothing == 0 else 1.0)
+            factor = graph.const(np.array([[-half, half]], dtype=np.float32))
+            out = graph.node("Mul", [out, factor])
+            if spec.smoothing == 0:  # already scaled
+                return graph.softmax(graph.add_bias(out, spec.bias))
+        else:
+            one = graph.const(np.array(1.0, np.float32))
+            out = graph.node("Concat", [graph.node("Sub", [one, out]), out], axis=1)
+    out = graph.to_columns(out, spec.columns, n_classes)
+    if spec.smoothing:
+        if not spec.is_logit:
+            out = graph.scaled_log(out, 1.0, spec.proba_floor)
+        proba = graph.smoothed(graph.softmax(out), spec.smoothing, n_classes)
+        logits = graph.scaled_log(proba, s, spec.smoothing / n_classes)
+    elif not spec.is_logit:
+        logits = graph.scaled_log(out, s, spec.proba_floor)
     elif s != 1.0:
         logits = graph.node("Mul", [out, graph.const(np.array(s, np.float32))])
     else:
         logits = out
-    return graph.softmax(graph.add_bias(logits, strategy.bias_))
+    return graph.softmax(graph.add_bias(logits, spec.bias))
 
 
 def _plain_classifier(model, X, opset):
@@ -590,9 +582,8 @@ class _Graph:
             out = self.node("Mul", [out, self.const(np.array(scale, np.float32))])
         return out
 
-    def to_columns(self, proba, columns, model):
+    def to_columns(self, proba, columns, n_classes):
         """Student columns into the teacher's class order (zeros for unseen classes)."""
-        n_classes = len(model.classes_)
         columns = np.asarray(columns)
         if len(columns) == n_classes and np.array_equal(columns, np.arange(n_classes)):
             return proba

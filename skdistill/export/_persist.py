@@ -274,6 +274,9 @@ def save(model, path, *, overwrite=False, drop_teacher=False):
         )
     if drop_teacher:
         model = _without_teacher(model)
+    # first on what the model holds directly: skops cannot even serialise some
+    # of these (a skorch net given a module instance) and would fail obscurely
+    _refuse_embedded_pickles(_held_types(model), model)
     data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)  # JSON schema: ~6x smaller
     _refuse_embedded_pickles(sio.get_untrusted_types(data=data), model)
     versions = json.dumps(_versions(), indent=2)
@@ -299,6 +302,15 @@ def _without_teacher(model):
     if hasattr(model, "teacher_"):
         model.teacher_ = stand_in
     return model
+
+
+def _held_types(model):
+    """Type names of ``model`` and of the student and teacher it holds."""
+    held = [model] + [
+        getattr(model, name, None)
+        for name in ("student_", "teacher_", "student", "teacher")
+    ]
+    return {_type_name(type(obj)) for obj in held if obj is not None}
 
 
 def _refuse_embedded_pickles(untrusted, model):

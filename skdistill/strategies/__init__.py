@@ -13,6 +13,7 @@ from .._validation import name_of
 from ._base import BaseStrategy
 from ._expand import ExpandStrategy
 from ._lightgbm import LightGBMStrategy
+from ._output import OutputSpec
 from ._regress import RegressStrategy
 from ._skorch import SkorchStrategy
 from ._xgboost import XGBoostStrategy
@@ -21,6 +22,7 @@ __all__ = [
     "BaseStrategy",
     "ExpandStrategy",
     "LightGBMStrategy",
+    "OutputSpec",
     "RegressStrategy",
     "SkorchStrategy",
     "SoftTargets",
@@ -47,6 +49,16 @@ def register(strategy_class, *, first=False):
         A subclass of :class:`BaseStrategy` with a ``name``.
     first : bool, default=False
         Try it before the strategies already registered when resolving ``"auto"``.
+
+    Returns
+    -------
+    strategy_class : type
+        The class, unchanged.
+
+    See Also
+    --------
+    BaseStrategy.output_spec : Implement it for the strategy's students to export.
+    skdistill.transfer.register : The same for transfer-set samplers.
     """
     if not (isinstance(strategy_class, type) and issubclass(strategy_class, BaseStrategy)):
         raise TypeError(f"Expected a BaseStrategy subclass, got {strategy_class!r}.")

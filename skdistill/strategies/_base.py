@@ -6,7 +6,8 @@ student and :class:`~skdistill.strategies.SoftTargets` and stores the fitted stu
 in ``student_``; ``tempered_logits`` gives the student's logits at the temperature of
 its targets, ``set_output_map`` the map ``softmax(s * logits + b)`` back to temperature 1
 (fitted by the distiller), and the predict methods give probabilities at
-temperature 1 over the teacher's classes.
+temperature 1 over the teacher's classes. ``output_spec`` describes the fitted
+student's output for the exporters.
 """
 
 import numpy as np
@@ -17,8 +18,15 @@ from sklearn.utils.validation import has_fit_parameter
 from .._compat import routing_enabled
 from .._targets import smooth_log_proba, softmax
 from .._validation import name_of
+from ._output import OutputSpec
 
-__all__ = ["BaseStrategy", "fit_weighted"]
+__all__ = [
+    "BaseStrategy",
+    "check_describes_output",
+    "describes_output",
+    "fit_weighted",
+    "fitted_output_spec",
+]
 
 
 class BaseStrategy(BaseEstimator):
@@ -26,8 +34,10 @@ class BaseStrategy(BaseEstimator):
 
     Subclasses set ``name`` (the registry name used by ``strategy="..."``), implement
     :meth:`accepts`, :meth:`fit` and :meth:`tempered_logits`, and may override
-    :meth:`predict_proba`, :meth:`predict` and :meth:`_carry_output_map`.
-    Register them with :func:`skdistill.strategies.register`.
+    :meth:`predict_proba`, :meth:`predict` and :meth:`_carry_output_map`. To be
+    exported (:func:`~skdistill.export.to_onnx`,
+    :func:`~skdistill.export.compile_student`), they implement
+    :meth:`output_spec`. Register them with :func:`skdistill.strategies.register`.
 
     Attributes
     ----------
@@ -75,6 +85,42 @@ class BaseStrategy(BaseEstimator):
         before :meth:`set_output_map`: a student that carries the map changes).
         """
         raise NotImplementedError
+
+    def output_spec(self):
+        """Describe the fitted student's output: what the exporters read.
+
+        Which output of ``student_`` to read, where its columns go among
+        ``classes_``, and the map applied at predict time (``scale_``, ``bias_``,
+        ``smoothing_``), such that ``output_spec().to_proba(outputs)`` equals
+        :meth:`predict_proba`. :func:`~skdistill.export.to_onnx` and
+        :func:`~skdistill.export.compile_student` read nothing else about the
+        strategy, so a subclass that implements it is exported like the built-in
+        strategies; one that does not is refused with an error that says so.
+
+        Returns
+        -------
+        spec : OutputSpec
+            The description of the fitted student's output.
+
+        Raises
+        ------
+        NotImplementedError
+            In this base class: the strategy describes no output.
+        """
+        raise NotImplementedError(_no_output_spec_message(self))
+
+    def _spec(self, kind, columns=None, proba_floor=None):
+        """The :class:`OutputSpec` of ``kind`` with this strategy's map at predict time."""
+        extra = {} if proba_floor is None else {"proba_floor": proba_floor}
+        return OutputSpec(
+            kind,
+            n_classes=len(self.classes_),
+            columns=columns,
+            scale=self.scale_,
+            bias=self.bias_,
+            smoothing=self.smoothing_,
+            **extra,
+        )
 
     def set_output_map(self, scale, bias=None, smoothing=0.0):
         """Map the student back to temperature 1: ``softmax(scale * g + bias)``.
@@ -152,6 +198,43 @@ class BaseStrategy(BaseEstimator):
         self.bias_ = np.zeros(len(self.classes_))
         self.output_smoothing_ = self.smoothing_ = 0.0
         return self
+
+
+def describes_output(strategy):
+    """Whether a strategy (instance or class) implements ``output_spec``."""
+    cls = strategy if isinstance(strategy, type) else type(strategy)
+    return getattr(cls, "output_spec", None) not in (None, BaseStrategy.output_spec)
+
+
+def _no_output_spec_message(strategy, lead=None):
+    cls = strategy if isinstance(strategy, type) else type(strategy)
+    lead = lead or f"The strategy {cls.__name__}"
+    return (
+        f"{lead} ({getattr(cls, 'name', None)!r}) describes no output: implement "
+        f"{cls.__name__}.output_spec() to return a skdistill.strategies.OutputSpec "
+        "(which output of the fitted student to read, the class of each of its "
+        "columns and the map to temperature 1; see BaseStrategy.output_spec), and "
+        "to_onnx and compile_student export it like the built-in strategies."
+    )
+
+
+def check_describes_output(strategy, lead):
+    """Raise a TypeError, its message starting with ``lead``, unless
+    ``strategy`` implements ``output_spec`` (checked before any fitting)."""
+    if not describes_output(strategy):
+        raise TypeError(_no_output_spec_message(strategy, lead))
+
+
+def fitted_output_spec(strategy, lead):
+    """``strategy.output_spec()``, or a TypeError whose message starts with ``lead``."""
+    check_describes_output(strategy, lead)
+    spec = strategy.output_spec()
+    if not isinstance(spec, OutputSpec):
+        raise TypeError(
+            f"{lead}: {type(strategy).__name__}.output_spec() returned "
+            f"{type(spec).__name__}, not a skdistill.strategies.OutputSpec."
+        )
+    return spec
 
 
 def fit_weighted(student, X, y, sample_weight, *, strategy, **fit_params):

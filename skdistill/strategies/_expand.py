@@ -163,6 +163,12 @@ class ExpandStrategy(BaseStrategy):
     def tempered_logits(self, X):
         return log_clip(self._student_proba(X))
 
+    def output_spec(self):
+        """The student's ``predict_proba`` (kind ``"proba"``; ``"label"`` for a
+        student without it), its columns placed by ``columns_``."""
+        kind = "proba" if hasattr(self.student_, "predict_proba") else "label"
+        return self._spec(kind, columns=self.columns_)
+
     def _smooths(self):
         final = _final_step(self.student_)
         return not (self._identity and _is_softmax_regression(final))

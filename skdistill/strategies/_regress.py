@@ -108,6 +108,10 @@ class RegressStrategy(BaseStrategy):
             )
         return out if self.target == "logit" else log_clip(out)
 
+    def output_spec(self):
+        """The regressor's ``predict``: kind ``"regress-logit"`` or ``"regress-proba"``."""
+        return self._spec(f"regress-{self.target}")
+
 
 def _multi_output(student):
     tags = safe_tags(student).target_tags

@@ -365,6 +365,12 @@ class SkorchStrategy(BaseStrategy):
             )
         return self
 
+    def output_spec(self):
+        """The module's output: kind ``"module-logit"`` or ``"module-proba"``
+        (probabilities clipped to 1e-7 before their log)."""
+        kind = "module-logit" if self.module_output_ == "logits" else "module-proba"
+        return self._spec(kind, proba_floor=_PROBA_EPS)
+
     def tempered_logits(self, X):
         out = self._raw_output(self._as_input(X))
         if self.module_output_ == "proba":

@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from ._lightgbm import _NativeBoostingStrategy, _sigmoid
+from ._boosting import _NativeBoostingStrategy, _sigmoid
 
 __all__ = ["XGBoostStrategy"]
 

@@ -13,7 +13,7 @@ from ._gaussian import GaussianJitter
 from ._minority import MinorityOversampler
 from ._mixup import Mixup
 from ._munge import MUNGE
-from ._registry import available_transfer_sets, resolve_transfer_set
+from ._registry import available_transfer_sets, register, resolve_transfer_set
 
 __all__ = [
     "MUNGE",
@@ -23,6 +23,7 @@ __all__ = [
     "Mixup",
     "TransferSampler",
     "available_transfer_sets",
+    "register",
     "resolve_transfer_set",
     "transfer_count",
 ]

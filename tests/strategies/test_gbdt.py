@@ -26,7 +26,7 @@ from skdistill.strategies import (
     XGBoostStrategy,
     resolve_strategy,
 )
-from skdistill.strategies._lightgbm import _DistillationLoss
+from skdistill.strategies._boosting import _DistillationLoss
 
 LOSSES = ["blend", "hinton"]
 

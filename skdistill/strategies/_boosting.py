@@ -1,0 +1,336 @@
+"""Shared code of the native gradient-boosting strategies ("lightgbm", "xgboost").
+
+:class:`_DistillationLoss` is the distillation loss on a student's raw margins, with
+its gradient and diagonal hessian (the custom objective of every boosting library);
+:class:`_NativeBoostingStrategy` the fitting logic around it: the student's class
+order, the initial margins (log prior of the targets), the validation split for
+early stopping, and the map back to temperature 1 written into the booster. Each
+framework subclass adds only how its library fits a custom objective and rewrites
+its booster.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from .._compat import Interval, StrOptions, optional_import, safe_indexing, safe_tags
+from .._targets import (
+    UNLABELED,
+    binary_logits,
+    blend,
+    log_clip,
+    log_softmax,
+    one_hot,
+    soften,
+    softmax,
+)
+from .._validation import name_of
+from ._base import BaseStrategy
+
+#: Smallest hessian handed to the boosting library (XGBoost's own floor).
+_HESSIAN_FLOOR = 1e-16
+
+
+def _sigmoid(f):
+    """Logistic function, stable for large ``|f|``."""
+    return np.exp(-np.logaddexp(0.0, -f))
+
+
+class _DistillationLoss:
+    """Distillation loss on a student's raw margins, its gradient and diagonal hessian.
+
+    All matrices are in the student's column order. Binary problems have one margin
+    per row (the log-odds of column 1); multiclass ones ``n_classes`` margins.
+
+    Parameters
+    ----------
+    loss : {"blend", "hinton"}
+        ``"blend"``: cross-entropy to ``target``. ``"hinton"``:
+        ``a * T**2 * CE(soft, softmax(f / T)) + (1 - a) * CE(hard, softmax(f))``
+        with ``a`` the per-row weight ``soft_weight``.
+    target : ndarray of shape (n_samples, n_classes)
+        Blended targets (``"blend"``) or the teacher's tempered probabilities
+        (``"hinton"``).
+    hard : ndarray of shape (n_samples, n_classes), default=None
+        One-hot labels (``"hinton"`` only; zero rows for unlabeled samples).
+    soft_weight : ndarray of shape (n_samples,), default=None
+        ``alpha``, or 1 for unlabeled rows (``"hinton"`` only).
+    temperature : float, default=1.0
+        Temperature of the soft part (``"hinton"`` only).
+    hessian_scale : float, default=1.0
+        Factor of the multiclass hessian: ``K / (K - 1)`` reproduces LightGBM's
+        built-in multiclass objective, 2 XGBoost's.
+    """
+
+    def __init__(
+        self, loss, target, hard=None, soft_weight=None, temperature=1.0, hessian_scale=1.0
+    ):
+        self.loss = loss
+        self.target = np.asarray(target, dtype=np.float64)
+        self.hard = hard
+        self.soft_weight = soft_weight
+        self.temperature = float(temperature)
+        self.hessian_scale = float(hessian_scale)
+
+    @property
+    def binary(self):
+        return self.target.shape[1] == 2
+
+    def _parts(self, f):
+        """(weight, target, temperature) of each cross-entropy term of the loss."""
+        if self.loss == "blend":
+            return [(1.0, self.target, 1.0)]
+        a = self.soft_weight
+        return [(a, self.target, self.temperature), (1.0 - a, self.hard, 1.0)]
+
+    def grad_hess(self, f, weight=None):
+        """Gradient and diagonal hessian of the loss with respect to the margins."""
+        f = np.asarray(f, dtype=np.float64)
+        grad, hess = np.zeros_like(f), np.zeros_like(f)
+        for a, target, t in self._parts(f):
+            if np.ndim(a):
+                a = a if self.binary else a[:, None]
+            if self.binary:
+                p = _sigmoid(f / t)
+                grad += a * t * (p - target[:, 1])
+                hess += a * p * (1.0 - p)
+            else:
+                p = softmax(f / t)
+                grad += a * t * (p - target)
+                hess += a * self.hessian_scale * p * (1.0 - p)
+        np.maximum(hess, _HESSIAN_FLOOR, out=hess)
+        if weight is not None and len(weight):
+            w = np.asarray(weight, dtype=np.float64)
+            w = w if f.ndim == 1 else w[:, None]
+            grad *= w
+            hess *= w
+        return grad, hess
+
+    def value(self, f, weight=None):
+        """Weighted mean of the loss per row."""
+        f = np.asarray(f, dtype=np.float64)
+        total = np.zeros(f.shape[0])
+        for a, target, t in self._parts(f):
+            if self.binary:
+                z = np.column_stack([np.zeros_like(f), f]) / t
+            else:
+                z = f / t
+            total += a * t**2 * -(target * log_softmax(z)).sum(axis=1)
+        if weight is None or not len(weight):
+            return float(total.mean())
+        return float(np.average(total, weights=weight))
+
+
+def _labels_for(proba):
+    """Most likely target class of each row, every class present at least once.
+
+    The label column is ignored by the custom objective; it only tells the
+    classifier wrapper how many classes there are (and drives ``class_weight``).
+    """
+    n_samples, n_classes = proba.shape
+    if n_samples < n_classes:
+        raise ValueError(
+            f"Need at least as many training rows as classes ({n_classes}) to fit a "
+            f"boosting student on soft targets, got {n_samples}."
+        )
+    labels = np.argmax(proba, axis=1)
+    counts = np.bincount(labels, minlength=n_classes)
+    for k in np.flatnonzero(counts == 0):
+        order = np.argsort(-proba[:, k], kind="stable")
+        row = next(i for i in order if counts[labels[i]] > 1)
+        counts[labels[row]] -= 1
+        labels[row] = k
+        counts[k] += 1
+    return labels
+
+
+class _NativeBoostingStrategy(BaseStrategy):
+    """Shared fitting logic of the native gradient-boosting strategies."""
+
+    _parameter_constraints = {
+        "loss": [StrOptions({"blend", "hinton"})],
+        "early_stopping_rounds": [Interval(Integral, 1, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    _module = None  # framework module name
+    _classifier = None  # name of the accepted classifier class
+
+    def __init__(self, loss="blend", early_stopping_rounds=None, validation_fraction=0.1):
+        self.loss = loss
+        self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
+
+    @classmethod
+    def accepts(cls, student):
+        module = type(student).__module__
+        return (
+            module.split(".")[0] == cls._module
+            and safe_tags(student).estimator_type == "classifier"
+        )
+
+    # -- hooks of each framework ---------------------------------------------------
+
+    def _student_order(self, classes):
+        """Teacher column of each of the student's class columns."""
+        raise NotImplementedError
+
+    def _labels(self, label_index, classes):
+        """The ``y`` handed to the student's ``fit`` for target-class indices."""
+        raise NotImplementedError
+
+    def _fit_student(self, student, lib, data, fit_params):
+        """Fit ``student`` with the custom objective; return the rounds kept."""
+        raise NotImplementedError
+
+    def _raw_margins(self, X):
+        """The fitted student's raw margins, student column order."""
+        raise NotImplementedError
+
+    # -- shared logic --------------------------------------------------------------
+
+    def _import(self):
+        return optional_import(
+            self._module,
+            purpose=f"the {self.name!r} strategy ({self._classifier} students)",
+        )
+
+    def _check_student(self, student, lib):
+        expected = getattr(lib, self._classifier)
+        if not isinstance(student, expected):
+            raise TypeError(
+                f"The {self.name!r} strategy needs a {self._module}.{self._classifier} "
+                f"student, got {name_of(student)}. Use strategy='auto' to pick a strategy "
+                "for this student."
+            )
+
+    def _losses(self, targets, rows, columns, hessian_scale):
+        """The distillation loss on ``rows`` and the prior of its targets at T = 1."""
+        y_index = np.asarray(targets.y_index)[rows]
+        if self.loss == "blend":
+            target = targets.proba[rows][:, columns]
+            loss = _DistillationLoss("blend", target, hessian_scale=hessian_scale)
+            return loss, target
+        hard = one_hot(y_index, targets.n_classes)[:, columns]
+        soft_weight = np.where(y_index == UNLABELED, 1.0, targets.alpha)
+        loss = _DistillationLoss(
+            "hinton",
+            targets.soft[rows][:, columns],
+            hard=hard,
+            soft_weight=soft_weight,
+            temperature=targets.temperature,
+            hessian_scale=hessian_scale,
+        )
+        at_one = blend(soften(targets.teacher_logits[rows], 1.0), y_index, targets.alpha)
+        return loss, at_one[:, columns]
+
+    def _split(self, n_samples, student):
+        """Training and validation row indices (validation empty without early stopping)."""
+        rows = np.arange(n_samples)
+        if self.early_stopping_rounds is None:
+            return rows, rows[:0]
+        seed = student.get_params().get("random_state")
+        rng = check_random_state(seed)
+        rows = rng.permutation(n_samples)
+        n_val = int(np.ceil(self.validation_fraction * n_samples))
+        if n_val < 1 or n_val >= n_samples:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves no training or no "
+                f"validation rows out of {n_samples}."
+            )
+        return np.sort(rows[n_val:]), np.sort(rows[:n_val])
+
+    def fit(self, student, X, targets, *, sample_weight=None, **fit_params):
+        """Fit the student on the distillation loss; return self.
+
+        Parameters
+        ----------
+        student : classifier
+            The unfitted student.
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Training rows.
+        targets : SoftTargets
+            Teacher logits, labels and the distillation recipe.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, multiplied into the gradients and hessians.
+        **fit_params : dict
+            Passed to the student's ``fit``.
+
+        Returns
+        -------
+        self : object
+            The fitted strategy.
+        """
+        self._validate_params()
+        lib = self._import()
+        self._check_student(student, lib)
+        classes = np.asarray(targets.classes)
+        n_classes = len(classes)
+        if n_classes < 2:
+            raise ValueError(f"Need at least 2 classes to distil, got {n_classes}.")
+        columns = self._student_order(classes)
+        hessian_scale = self._hessian_scale(n_classes)
+        train, val = self._split(len(targets.y_index), student)
+        weight = None if sample_weight is None else np.asarray(sample_weight, float)
+
+        loss, prior_target = self._losses(targets, train, columns, hessian_scale)
+        w_train = None if weight is None else weight[train]
+        prior = np.average(prior_target, axis=0, weights=w_train)
+        prior = np.clip(prior, 1e-12, 1.0)
+        if n_classes == 2:
+            init = np.log(prior[1]) - np.log(prior[0])
+        else:
+            init = log_clip(prior)
+        data = {
+            "loss": loss,
+            "init": init,
+            "X": safe_indexing(X, train),
+            "y": self._labels(_labels_for(targets.proba[train][:, columns]), classes),
+            "sample_weight": w_train,
+            "validation": None,
+        }
+        if len(val):
+            val_loss, _ = self._losses(targets, val, columns, hessian_scale)
+            data["validation"] = {
+                "loss": val_loss,
+                "X": safe_indexing(X, val),
+                "y": self._labels(
+                    np.argmax(targets.proba[val][:, columns], axis=1), classes
+                ),
+                "sample_weight": None if weight is None else weight[val],
+            }
+        # The booster predicts init + trees; the distiller's map back to T = 1 is
+        # folded into its leaves later (set_output_map).
+        self.init_score_ = np.atleast_1d(init).copy()
+        self.n_iter_ = self._fit_student(student, lib, data, fit_params)
+        self.columns_ = columns
+        return self._record(student, targets)
+
+    def _hessian_scale(self, n_classes):
+        return 1.0
+
+    def _remap(self, lib, scale, bias):
+        """Make the booster's margins ``scale * margins + bias`` (student column
+        order; binary: one log-odds), in its leaves and initial score."""
+        raise NotImplementedError
+
+    def _carry_output_map(self, scale, bias, smoothing):
+        student_bias = np.asarray(bias)[self.columns_]
+        if len(student_bias) == 2:
+            student_bias = np.array([student_bias[1] - student_bias[0]])
+        self._remap(self._import(), scale, student_bias)
+        return True
+
+    def output_spec(self):
+        """The booster's raw margins (kind ``"margin"``), columns placed by
+        ``columns_``; the map is in the booster's leaves (the identity here)."""
+        return self._spec("margin", columns=self.columns_)
+
+    def tempered_logits(self, X):
+        margins = np.asarray(self._raw_margins(X), dtype=np.float64)
+        if margins.ndim == 1:
+            margins = binary_logits(margins)
+        logits = np.empty_like(margins)
+        logits[:, self.columns_] = margins
+        return logits
