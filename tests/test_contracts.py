@@ -108,13 +108,13 @@ EXPECTED_FAILURES = {
     ),
     ("TeacherEnsemble", "onnx"): (
         TypeError,
-        "is not an estimator instance",
-        "a teacher (built from fitted models, never fitted): not exported",
+        "got a TeacherEnsemble: a teacher that averages several models",
+        "a teacher, not a student: its members or its distilled student are exported",
     ),
     ("TeacherEnsemble", "compiled"): (
         TypeError,
-        "is not an estimator instance",
-        "a teacher (built from fitted models, never fitted): not compiled",
+        "got a TeacherEnsemble: a teacher that averages several models",
+        "a teacher, not a student: its members or its distilled student are compiled",
     ),
 }
 

@@ -37,6 +37,7 @@ from .._targets import PROBA_FLOOR, binary_logits, smooth_log_proba
 from .._validation import name_of
 from ..exceptions import DistillationWarning
 from ..strategies._base import fitted_output_spec
+from ._integrity import refuse_teacher_ensemble
 from ._persist import _versions
 
 __all__ = ["CompiledStudent", "compile_student"]
@@ -159,6 +160,7 @@ def compile_student(
     """
     treelite = optional_import("treelite", purpose=_PURPOSE)
     tl2cgen = optional_import("tl2cgen", purpose=_PURPOSE)
+    refuse_teacher_ensemble(model, "compile_student")
     check_is_fitted(model)
     path = Path(path)
     meta_path = _meta_path(path)

@@ -24,6 +24,7 @@ from .._validation import name_of
 from ..strategies import resolve_strategy
 from ..strategies._base import check_describes_output, fitted_output_spec
 from ..strategies._skorch import _is_skorch_classifier
+from ._integrity import refuse_teacher_ensemble
 from ._onnx_trees import InexactConversionError, exact_converters, refusal
 
 __all__ = ["to_onnx"]
@@ -137,6 +138,7 @@ def to_onnx(model, X_sample, *, path=None, target_opset=None, overwrite=False):
     >>> bool((label == model.predict(X)).all())
     True
     """
+    refuse_teacher_ensemble(model, "to_onnx")
     onnx = optional_import("onnx", purpose=_PURPOSE)
     check_is_fitted(model)
     opset = _check_opset(target_opset)
