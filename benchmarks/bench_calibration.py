@@ -4,7 +4,7 @@ A student trained on targets softened at temperature ``T`` is mapped back to
 temperature 1 before it predicts probabilities. Hinton et al.'s map, ``s = T``,
 made weak students over-confident (digits, depth-6 tree at T=10, alpha=1: ECE 0.22
 against 0.12 for the hard-label tree). skdistill now fits ``softmax(s * logits + b)``
-on the student's out-of-fold outputs (``calibration_cv=3``). The requirement: on
+on the student's out-of-fold outputs (``calibration_cv=5``). The requirement: on
 held-out rows, the distilled student's ECE is no worse than the worse of the
 teacher's and the hard-label student's by more than 0.01, in every mode (labeled,
 unlabeled, transfer rows, several teachers), for alpha in [0, 1] and temperature in
@@ -249,7 +249,7 @@ def render(table, seeds, datasets, minutes):
         "Modes: 'unlabeled 80%' keeps the labels of 20% of the student's rows (its "
         "hard-label student is fitted on those alone); 'transfer 2x' adds twice as "
         "many Gaussian-jittered rows labeled by the teacher. Requirement: distilled "
-        f"ECE <= max(teacher, hard labels) + {TOLERANCE}. `calibration_cv=3` (the "
+        f"ECE <= max(teacher, hard labels) + {TOLERANCE}. `calibration_cv=5` (the "
         "default) throughout.",
         "",
         "## Summary",
