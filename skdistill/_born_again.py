@@ -27,7 +27,7 @@ from ._compat import (
     safe_indexing,
 )
 from ._distill import DistilledClassifier, _BaseDistiller
-from ._seeding import RandomStreams, seed_unset
+from ._seeding import RandomStreams
 from ._targets import MAX_TEMPERATURE, MIN_TEMPERATURE
 from ._validation import is_fitted, name_of, validate_X, validate_y
 from .strategies import STRATEGY_NAMES, BaseStrategy
@@ -277,7 +277,8 @@ class BornAgainClassifier(ClassifierMixin, _BaseDistiller):
     def _fit_generation(self, k, student, previous, X, y, sample_weight, seed):
         """Fit generation ``k``: the student on the labels, or distilled from a teacher."""
         if k == 0 and self.teacher is None:
-            model = seed_unset(clone(student), seed)
+            # seeded as a distiller with random_state=seed seeds its student
+            model = RandomStreams(seed).seeded(clone(student), "student")
             return fit_weighted(model, X, y, sample_weight, strategy=None)
         model = DistilledClassifier(
             self.teacher if k == 0 else previous,  # a fitted generation is used as is

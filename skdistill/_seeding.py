@@ -14,7 +14,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_random_state
 
-__all__ = ["RandomStreams", "seed_unset"]
+__all__ = ["RandomStreams"]
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -73,16 +73,3 @@ class RandomStreams:
             estimator.set_params(**{key: self.seed(*names, key) for key in unset})
         return estimator
 
-
-def seed_unset(estimator, seed):
-    """Set ``estimator``'s unset ``random_state`` parameters to ``seed``; return it."""
-    if seed is None:
-        return estimator
-    unset = {
-        key: seed
-        for key, value in estimator.get_params(deep=True).items()
-        if key.split("__")[-1] == "random_state" and value is None
-    }
-    if unset:
-        estimator.set_params(**unset)
-    return estimator

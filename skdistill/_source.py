@@ -112,21 +112,18 @@ class TeacherSource:
                 )
             return None, classes, labeled
         if not self.fits_inside:
-            teacher = self._fit(X, y, sample_weight)
+            teacher = self.fitted_on_all(X, y, sample_weight)
             classes = teacher_classes(teacher)
             return teacher, classes, labeled_mask(y, unlabeled_label, classes)
         labeled = labeled_mask(y, unlabeled_label)
         _check_two_classes(y[labeled], n_unlabeled=int(np.sum(~labeled)))
         rows = np.flatnonzero(labeled)
         weight = None if sample_weight is None else sample_weight[rows]
-        teacher = self._fit(safe_indexing(X, rows), y[rows], weight)
+        teacher = self.fitted_on_all(safe_indexing(X, rows), y[rows], weight)
         return teacher, teacher_classes(teacher), labeled
 
     def fitted_on_all(self, X, y, sample_weight):
-        """The fitted teacher: as is, or a clone fitted on every row."""
-        return self._fit(X, y, sample_weight)
-
-    def _fit(self, X, y, sample_weight):
+        """The fitted teacher: as is, or a clone fitted on every row given."""
         teacher = fitted_teacher(
             self.teacher,
             X,

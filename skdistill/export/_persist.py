@@ -22,6 +22,7 @@ from .._distill import DistilledClassifier, DistilledRegressor
 from .._io import write_atomic
 from .._validation import name_of
 from ..exceptions import DistillationWarning
+from ..utils._discovery import all_estimators
 from ._integrity import Corrupt, Unsupported
 from ._native_checks import check_boosters, states_of
 from ._tree_checks import check_trees
@@ -87,26 +88,6 @@ class _DroppedTeacher:
 
     def __repr__(self):
         return f"<{self.name} teacher dropped on save>"
-
-
-def _public_estimator_classes():
-    """The estimator classes in the ``__all__`` of skdistill's public modules."""
-    import importlib
-
-    from sklearn.base import BaseEstimator
-
-    found = set()
-    for name in ("skdistill", "skdistill.strategies", "skdistill.transfer"):
-        module = importlib.import_module(name)
-        for attribute in module.__all__:
-            obj = getattr(module, attribute)
-            if (
-                isinstance(obj, type)
-                and issubclass(obj, BaseEstimator)
-                and obj.__module__.startswith("skdistill.")
-            ):
-                found.add(obj)
-    return found
 
 
 def _type_name(cls):
@@ -190,7 +171,7 @@ def trusted_types():
     >>> "sklearn.tree._tree.Tree" in trusted_types()
     True
     """
-    own = {_DroppedTeacher, *_public_estimator_classes()}
+    own = {_DroppedTeacher, *(cls for _, cls in all_estimators())}
     checked = {_TREE, _TREE_PREDICTOR, _PARTIAL, _CHECK_ARRAY}
     return sorted({*map(_type_name, own), *checked, *_FRAMEWORK_TYPES})
 
