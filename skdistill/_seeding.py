@@ -72,4 +72,3 @@ class RandomStreams:
         if unset:
             estimator.set_params(**{key: self.seed(*names, key) for key in unset})
         return estimator
-
