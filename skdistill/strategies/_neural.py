@@ -12,7 +12,9 @@ The pieces :class:`~skdistill.strategies.SkorchStrategy` adds to the Hinton loss
   removed on exit;
 - :func:`teacher_layer_outputs` (a skorch teacher's layer, batch by batch, in eval
   mode without gradients) and :func:`leaf_embedding` (a tree ensemble's leaves,
-  one-hot, reduced by a truncated SVD): the teacher's side, computed once per fit.
+  one-hot, reduced by a truncated SVD; measured, it did not beat plain KD, so
+  ``SkorchStrategy`` offers it only to subclasses that set ``_allow_leaves``): the
+  teacher's side, computed once per fit.
 
 torch is imported inside the functions; ``import skdistill`` does not load it.
 """
@@ -239,10 +241,10 @@ def teacher_layer_outputs(teacher, X, names, *, parameter):
     if module is None or not hasattr(net, "forward_iter"):
         raise TypeError(
             f"{parameter} names a layer of the teacher, but the teacher "
-            f"{name_of(teacher)} is not a fitted skorch net (it has no torch module_). "
-            f"For a tree ensemble use {parameter}='{LEAVES}' (an embedding of its "
-            "leaves); for any other teacher, relation-based distillation on its logits "
-            "needs no layer (rkd_teacher_layer=None)."
+            f"{name_of(teacher)} is not a fitted skorch net (it has no torch module_), "
+            "so it has no layers to imitate. For any teacher, relation-based "
+            "distillation on its logits needs no layer (rkd_distance=..., "
+            "rkd_teacher_layer=None)."
         )
     layers = {
         name: named_layer(module, name, parameter=parameter, owner="teacher")
