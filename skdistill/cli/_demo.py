@@ -634,9 +634,7 @@ def _json(problems, settings, meta):
 def _neural_digits(seed, quick, progress):
     """A 512-512 teacher net, then an 8-unit student net on hard labels and
     distilled (combined soft/hard loss, teacher-labelled mixup rows), on the
-    digits; errors reported as Hinton et al. report MNIST. None without torch."""
-    if not (_optional("torch") and _optional("skorch")):
-        return None
+    digits; errors reported as Hinton et al. report MNIST. Needs torch and skorch."""
     import numpy as np
     import torch
     from sklearn.datasets import load_digits
@@ -891,7 +889,8 @@ def run(args):
     has_plots = _optional("matplotlib")
     has_lightgbm = _optional("lightgbm")
     problems = _problems(settings, args.seed)
-    n_stages = 3 * len(problems) + has_lightgbm + 2
+    has_torch = _optional("torch") and _optional("skorch")
+    n_stages = 3 * len(problems) + has_lightgbm + has_torch + 1
     progress = Progress(_PROG, total=n_stages, quiet=args.quiet)
     cache = _LogitsCache()
     start = time.perf_counter()
@@ -908,7 +907,9 @@ def run(args):
                 if problem.n_classes == 2 and has_lightgbm:
                     _fit_lightgbm(problem, settings, args.seed, progress, cache)
                 _report(problem, settings, args.seed, progress)
-            neural = _neural_digits(args.seed, settings.quick, progress)
+            neural = (
+                _neural_digits(args.seed, settings.quick, progress) if has_torch else None
+            )
             label = "drawing the plots and writing" if has_plots else "writing"
             with progress.stage(f"{label} report.md, report.html and report.json"):
                 if has_plots:
