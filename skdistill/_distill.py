@@ -595,6 +595,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             classes=classes,
             temperature=float(self.temperature),
             alpha=float(self.alpha),
+            teacher=teacher,
         )
         rows = TrainingRows(X, targets, sample_weight, np.ones(len(y), dtype=bool))
         rows = self._with_transfer_rows(source, teacher, rows, streams)
@@ -732,6 +733,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
                 targets.classes,
                 targets.temperature,
                 targets.alpha,
+                targets.teacher,
             ),
             np.concatenate([sample_weight, np.full(n_new, weight)]),
             np.concatenate([rows.real, np.zeros(n_new, dtype=bool)]),

@@ -4,7 +4,7 @@
 the one-hot labels, and :class:`SoftTargets` carries both to a student strategy.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -267,6 +267,10 @@ class SoftTargets:
         Temperature of the softmax applied to the teacher's logits.
     alpha : float
         Weight of the soft targets in the blend.
+    teacher : estimator or None, default=None
+        The fitted teacher the logits came from (None when they were given), for
+        strategies that learn more than its logits (the layer hints and relations of
+        :class:`~skdistill.strategies.SkorchStrategy`). Read, never modified.
 
     Attributes
     ----------
@@ -299,6 +303,7 @@ class SoftTargets:
     classes: np.ndarray
     temperature: float
     alpha: float
+    teacher: object = field(default=None, repr=False)
 
     @property
     def n_classes(self):
@@ -332,6 +337,7 @@ class SoftTargets:
             self.classes,
             self.temperature,
             self.alpha,
+            self.teacher,
         )
 
     @cached_property

@@ -21,3 +21,20 @@ def skorch_net(n_features, n_classes, module=None, **params):
         verbose=0,
     )
     return skorch.NeuralNetClassifier(module, **{**settings, **params})
+
+
+def named_mlp(n_features, n_classes, hidden=8, embedding=4):
+    """``Sequential`` with named layers: ``hidden`` (Linear), ``act``, ``embedding``
+    (Linear), ``act2`` and ``out`` (logits)."""
+    torch = pytest.importorskip("torch")
+    from collections import OrderedDict
+
+    return torch.nn.Sequential(
+        OrderedDict(
+            hidden=torch.nn.Linear(n_features, hidden),
+            act=torch.nn.ReLU(),
+            embedding=torch.nn.Linear(hidden, embedding),
+            act2=torch.nn.ReLU(),
+            out=torch.nn.Linear(embedding, n_classes),
+        )
+    )

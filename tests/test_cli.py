@@ -31,10 +31,13 @@ NEGATE = "_operator.neg"
 # -- skdistill demo ----------------------------------------------------------------------
 
 HAS_LIGHTGBM = importlib.util.find_spec("lightgbm") is not None
+HAS_TORCH = all(importlib.util.find_spec(m) is not None for m in ("torch", "skorch"))
 #: Optional packages the demo could use, absent after ``pip install .`` (numpy, scipy
 #: and scikit-learn only). pandas and pyarrow stay: scikit-learn looks them up in
 #: ``sys.modules`` and the demo never imports them.
-CORE_INSTALL_MISSING = ("matplotlib", "lightgbm", "xgboost", "tqdm", "skops")
+CORE_INSTALL_MISSING = (
+    "matplotlib", "lightgbm", "xgboost", "tqdm", "skops", "torch", "skorch"
+)  # fmt: skip
 REPORTS = {"report.md", "report.html", "report.json"}
 PLOTS = {
     "digits_search.png",
@@ -88,7 +91,7 @@ def test_demo_full(demo_runs):
     assert status == 0, err
     assert set(files) == REPORTS | PLOTS  # and no temporary file left behind
     # Progress: one line per stage, on stderr.
-    n_stages = 8 if HAS_LIGHTGBM else 7
+    n_stages = 7 + HAS_LIGHTGBM + HAS_TORCH
     assert f"[1/{n_stages}] digits: fitting the teacher" in err
     assert f"[{n_stages}/{n_stages}] drawing the plots" in err
     assert "grid search over temperature x alpha (6 candidates x 3 folds)" in err
