@@ -36,20 +36,20 @@ C_BYTES_PER_LEAF_VALUE = 36
 #: And the functions every model gets (number of classes, features, the sum of trees).
 C_BYTES_FIXED = 1_000
 
-#: Compiler seconds per 1,000 nodes with one job, split in units (measured: 0.3 to
-#: 1 s on a shared 2-core machine, median about 0.5 s); used for the expected time
-#: in messages.
-SECONDS_PER_1000_NODES = 0.5
+#: Compiler seconds per 1,000 nodes with one job, split in units (measured: 0.45 to
+#: 0.7 s for forests and LightGBM of 16,000 to 64,000 nodes on a shared 2-core
+#: machine, median 0.6 s); used for the expected time in messages.
+SECONDS_PER_1000_NODES = 0.6
 
 #: Nodes per translation unit: small enough that the compiler's time per node stays
 #: flat, large enough that the start of a compiler process per unit does not count.
 NODES_PER_UNIT = 2_000
 
-#: Above this many nodes, ``compile_student`` warns (about two minutes on one job).
+#: Above this many nodes, ``compile_student`` warns (two to three minutes on one job).
 WARN_NODES = 250_000
 
 #: Above this many nodes, ``compile_student`` refuses unless ``max_nodes`` is raised
-#: (about 8 minutes on one job, 150 MB of C).
+#: (about 10 minutes on one job, 150 MB of C).
 MAX_NODES = 1_000_000
 
 #: What :func:`estimate` measures of a treelite model.

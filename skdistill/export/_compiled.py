@@ -168,19 +168,21 @@ def compile_student(
     about 170 bytes of C per split and 36 per leaf value (a leaf of a k-class
     forest holds k values): 100 to 250 bytes per node. The trees are split into
     C files (translation units) of about 2,000 nodes (a tree is never split),
-    compiled by ``n_jobs`` processes at once with ``gcc -O3``: measured at 0.4 to
-    1 s per 1,000 nodes on one job (random forests and LightGBM up to 64,000
-    nodes, on a shared 2-core machine; ``benchmarks/results/compile.md``), with
-    about 90 MB of memory per compiler process. Before the split, all the trees
-    went into one function, whose compile time and memory grow faster than the
-    size (a 500-tree forest ran for more than 20 minutes at 2.6 GB). A single
-    large tree cannot be split: a tree of 8,000 nodes takes about 400 MB and
-    1 to 3 s per 1,000 nodes. Hence the limits: above 250,000 nodes (about 2
-    minutes on one job) ``compile_student`` warns with a
-    :class:`~skdistill.exceptions.CompileSizeWarning`; above ``max_nodes``,
-    1,000,000 nodes by default (about 150 MB of C, 8 minutes on one job), it
-    refuses. For larger students, raise ``max_nodes`` and pass ``n_jobs=-1``,
-    export with :func:`to_onnx` (no compiler), or distil a smaller student.
+    compiled by ``n_jobs`` processes at once with ``gcc -O3``: measured at 0.45 to
+    0.7 s per 1,000 nodes on one job for random forests and LightGBM of 16,000 to
+    64,000 nodes (more per node for small models, where starting the compiler
+    counts; on a shared 2-core machine, ``benchmarks/results/compile.md``), with
+    at most 90 MB of memory per compiler process whatever the size. Before the
+    split, all the trees went into one function, whose compile time and memory
+    grow faster than its size (16,000 nodes: 460 to 890 MB; a 500-tree forest ran
+    for more than 20 minutes at 2.6 GB). A single tree cannot be split: a tree of
+    10,000 nodes takes about 500 MB and 2 s per 1,000 nodes. Hence the limits:
+    above 250,000 nodes (2 to 3 minutes on one job) ``compile_student`` warns
+    with a :class:`~skdistill.exceptions.CompileSizeWarning`; above
+    ``max_nodes``, 1,000,000 nodes by default (about 150 MB of C, 10 minutes on
+    one job), it refuses. For larger students, raise ``max_nodes`` and pass
+    ``n_jobs=-1``, export with :func:`to_onnx` (no compiler), or distil a smaller
+    student.
 
     tl2cgen bundles an older treelite than the treelite package that imports the
     trees, and its treelite writes a version-mismatch warning to the standard error
