@@ -444,6 +444,8 @@ def test_issue16_item2_units_follow_size_and_jobs():
     assert _c_build.units_of(size._replace(trees=3), 8) == 3  # a tree is not split
     assert _c_build.units_of(size._replace(nodes=100), 1) == 0  # one file
     assert _c_build.units_of(size._replace(trees=1), 4) == 0
+    cores = os.cpu_count()
+    assert [_c_build.jobs_of(n) for n in (1, None, -1, 0, 10**6)] == [1] + [cores] * 4
 
 
 def test_issue16_item2_parallel_units_predict_like_one_file(tmp_path, monkeypatch):

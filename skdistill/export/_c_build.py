@@ -78,10 +78,12 @@ def estimate(tree_model):
 
 
 def jobs_of(n_jobs):
-    """Compiler processes for ``n_jobs`` (None or below 1: one per core)."""
+    """Compiler processes for ``n_jobs``: None or below 1, one per core; never more
+    than the cores (each process may take 100 MB or more)."""
+    cores = os.cpu_count() or 1
     if n_jobs is None or n_jobs < 1:
-        return os.cpu_count() or 1
-    return int(n_jobs)
+        return cores
+    return min(int(n_jobs), cores)
 
 
 def units_of(size, jobs):

@@ -113,13 +113,14 @@ def compile_student(
         the library; if the library cannot be written, the metadata is put back
         as it was.
     toolchain : {"gcc", "clang"} or str, default=None
-        The C compiler; None uses the first of gcc and clang found on ``PATH``.
+        The C compiler, a command that takes gcc's options (e.g. ``"gcc-12"`` or
+        ``"ccache gcc"``); None uses the first of gcc and clang found on ``PATH``.
     overwrite : bool, default=False
         Replace existing files.
     n_jobs : int, default=1
-        Compiler processes run at once (-1 or None: one per core), and threads of
-        the returned predictor's batch predictions (single rows never use more
-        than one; at most OpenMP's thread limit).
+        Compiler processes run at once (at most one per core; -1 or None: one
+        per core), and threads of the returned predictor's batch predictions
+        (single rows never use more than one; at most OpenMP's thread limit).
     verbose : bool, default=False
         Show tl2cgen's messages, and progress lines on the standard error: the
         estimated size and compile time, then the files compiled so far.
