@@ -225,8 +225,33 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             and (not self._check_nan or np.isfinite(X.sum()))  # sklearn's quick test
         ):
             return X
+        if hasattr(X, "iloc") and self._frame_is_valid(X):
+            return X
         X = validate_X(X, estimator=self, allow_nan=not self._check_nan)
         return validate_data(self, X, reset=False, skip_check_array=True)
+
+    def _frame_is_valid(self, X):
+        """Whether the DataFrame ``X`` passes the checks of ``_check_X``, tested cheaply.
+
+        True only for rows whose columns are exactly the names seen in ``fit``, in
+        order, all numeric and without infinity (nor NaN where refused); anything
+        else goes through the full checks, which raise their usual errors. The
+        DataFrame itself goes to the student, which converts it once.
+        """
+        names, columns = (
+            getattr(self, "feature_names_in_", None),
+            getattr(X, "columns", None),
+        )
+        if names is None or columns is None or columns.tolist() != names.tolist():
+            return False
+        if len(X) == 0:
+            return False
+        values = X.to_numpy()
+        if values.dtype.kind not in "fiub":
+            return False
+        if np.isfinite(values.sum()):
+            return True
+        return not self._check_nan and not np.isinf(values).any()
 
     def _set_nan_policy(self, student):
         """NaN at predict is the business of the student, which alone runs then and

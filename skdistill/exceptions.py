@@ -2,7 +2,7 @@
 
 from sklearn.exceptions import NotFittedError
 
-__all__ = ["DistillationWarning", "NotFittedError"]
+__all__ = ["CompileSizeWarning", "DistillationWarning", "NotFittedError"]
 
 
 class DistillationWarning(UserWarning):
@@ -10,4 +10,14 @@ class DistillationWarning(UserWarning):
 
     Raised, for example, when the teacher's soft targets on the training rows
     are almost one-hot, so that they carry little more than the hard labels.
+    """
+
+
+class CompileSizeWarning(DistillationWarning):
+    """Warning that a tree student is large enough to take the C compiler minutes.
+
+    Raised by :func:`skdistill.export.compile_student` when the student has more
+    tree nodes than it compiles in about a minute (the limits and the measured
+    compile time per 1,000 nodes are in its docstring). A subclass of
+    :class:`DistillationWarning`, so filters on that one catch it too.
     """

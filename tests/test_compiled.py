@@ -15,7 +15,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from skdistill import DistillationWarning, DistilledClassifier, DistilledRegressor
-from skdistill.export import CompiledStudent, _compiled, compile_student
+from skdistill.exceptions import CompileSizeWarning
+from skdistill.export import CompiledStudent, _c_build, _compiled, compile_student
 
 pytest.importorskip("treelite")
 pytest.importorskip("tl2cgen")
@@ -278,8 +279,9 @@ def test_issue11_treelite_version_warning_is_not_printed(capfd, tmp_path, verbos
     assert "Treelite version" not in out + err
     if not verbose:
         assert (out, err) == ("", "")
-    else:  # tl2cgen's and the compiler's messages are shown
-        assert "Generated shared library" in out
+    else:  # tl2cgen's messages and the progress lines are shown
+        assert "Parallel compilation" in out + err
+        assert "compile_student: " in err and "built the library in" in err
     assert [str(w.message) for w in caught] == []
 
 
@@ -317,3 +319,158 @@ def test_issue11_treelite_version_warning_filter_is_thread_safe(capfd, tmp_path)
     assert capfd.readouterr() == ("", "")
     for student in compiled:
         np.testing.assert_allclose(student.predict_proba(X), model.predict_proba(X))
+
+
+# -- issue 16, item 2: size estimate, size guard, parallel units --------------------
+
+
+def _forest(n_trees, *, classes=3, nan=True):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = load_iris(return_X_y=True)
+    X = _with_missing(X) if nan else X
+    y = y if classes == 3 else (y == 1).astype(int)
+    forest = RandomForestClassifier(n_trees, max_depth=4, random_state=0)
+    return forest.fit(X, y), X
+
+
+def _boosted(n_trees):
+    lightgbm = pytest.importorskip("lightgbm")
+    X, y = load_iris(return_X_y=True)
+    model = lightgbm.LGBMClassifier(n_estimators=n_trees, num_leaves=6, verbose=-1)
+    return model.fit(_with_missing(X), y), X
+
+
+def _generated_bytes(tree_model, tmp_path, name):
+    """Bytes of the C code tl2cgen writes for ``tree_model``."""
+    import tl2cgen
+
+    folder = tmp_path / name
+    with _compiled._quiet_code_generation(False):
+        tl2cgen.generate_c_code(tree_model, folder, {"parallel_comp": 2})
+    return sum(p.stat().st_size for p in folder.glob("*.c"))
+
+
+@pytest.mark.parametrize(
+    "make", [_forest, lambda n: _forest(n, classes=2), _boosted], ids=["rf", "rf2", "lgbm"]
+)
+def test_issue16_item2_estimate_grows_with_nodes_and_is_within_2x(make, tmp_path):
+    import treelite
+
+    sizes = []
+    for n_trees in (2, 8, 32):
+        model, _ = make(n_trees)
+        tree_model = _compiled._import_trees(treelite, model)
+        size = _c_build.estimate(tree_model)
+        real = _generated_bytes(tree_model, tmp_path, f"t{n_trees}")
+        assert 0.5 < size.c_bytes / real < 2, (size, real)
+        assert size.trees >= n_trees and size.largest_tree <= size.nodes
+        sizes.append(size)
+    assert [s.nodes for s in sizes] == sorted({s.nodes for s in sizes})
+    assert [s.c_bytes for s in sizes] == sorted({s.c_bytes for s in sizes})
+    assert [s.seconds for s in sizes] == sorted({s.seconds for s in sizes})
+
+
+def _nodes(model):
+    import treelite
+
+    return _c_build.estimate(_compiled._import_trees(treelite, model)).nodes
+
+
+def test_issue16_item2_refused_above_max_nodes_with_the_fix(tmp_path):
+    model, _ = _forest(4)
+    nodes = _nodes(model)
+    path = tmp_path / "student.so"
+    with pytest.raises(ValueError, match="Refusing to compile the student") as info:
+        compile_student(model, path, max_nodes=nodes - 1)
+    message = str(info.value)
+    assert f"{nodes:,} nodes in 4 trees" in message and "of C" in message
+    assert f"above max_nodes={nodes - 1:_}" in message
+    for fix in ("Pass max_nodes=", "skdistill.export.to_onnx", "smaller student"):
+        assert fix in message
+    assert not path.exists() and not _compiled._meta_path(path).exists()
+    # raising the limit compiles it: the limit itself is allowed, None is no limit
+    for limit in (nodes, None):
+        compiled = compile_student(model, path, max_nodes=limit, overwrite=True)
+        np.testing.assert_allclose(
+            compiled.predict_proba(_forest(4)[1]), model.predict_proba(_forest(4)[1])
+        )
+
+
+def test_issue16_item2_default_limits_are_the_documented_ones():
+    assert (_c_build.WARN_NODES, _c_build.MAX_NODES) == (250_000, 1_000_000)
+    assert compile_student.__kwdefaults__["max_nodes"] == _c_build.MAX_NODES
+    doc = " ".join(compile_student.__doc__.split())
+    assert "250,000 nodes" in doc and "1,000,000 nodes" in doc
+
+
+def test_issue16_item2_warns_above_the_warning_size(tmp_path, monkeypatch):
+    model, X = _forest(4)
+    nodes = _nodes(model)
+    monkeypatch.setattr(_c_build, "WARN_NODES", nodes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # at the threshold: no warning
+        compile_student(model, tmp_path / "a.so")
+    monkeypatch.setattr(_c_build, "WARN_NODES", nodes - 1)
+    with pytest.warns(CompileSizeWarning, match=f"{nodes:,} nodes in 4 trees") as caught:
+        compiled = compile_student(model, tmp_path / "b.so")
+    assert issubclass(caught[0].category, DistillationWarning)
+    assert "n_jobs=-1" in str(caught[0].message)
+    np.testing.assert_allclose(compiled.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize(
+    "max_nodes, error",
+    [
+        (0, ValueError),
+        (-5, ValueError),
+        (2.5, TypeError),
+        (True, TypeError),
+        ("10", TypeError),
+    ],
+)
+def test_issue16_item2_bad_max_nodes(max_nodes, error, tmp_path):
+    model, _ = _forest(2)
+    with pytest.raises(error, match="max_nodes must be a positive int or None"):
+        compile_student(model, tmp_path / "s.so", max_nodes=max_nodes)
+
+
+def test_issue16_item2_units_follow_size_and_jobs():
+    size = _c_build.CodeEstimate(
+        nodes=10_000, trees=50, largest_tree=200, c_bytes=0, seconds=0
+    )
+    assert _c_build.units_of(size, 1) == 5  # one per NODES_PER_UNIT nodes
+    assert _c_build.units_of(size, 8) == 8  # at least one per job
+    assert _c_build.units_of(size._replace(trees=3), 8) == 3  # a tree is not split
+    assert _c_build.units_of(size._replace(nodes=100), 1) == 0  # one file
+    assert _c_build.units_of(size._replace(trees=1), 4) == 0
+    cores = os.cpu_count()
+    assert [_c_build.jobs_of(n) for n in (1, None, -1, 0, 10**6)] == [1] + [cores] * 4
+
+
+def test_issue16_item2_parallel_units_predict_like_one_file(tmp_path, monkeypatch):
+    """One C file, units compiled by one job, units by three: the same predictions."""
+    model, X = _forest(6)
+    assert np.isnan(X).any()
+    one_file = compile_student(model, tmp_path / "one.so")  # small: not split
+    monkeypatch.setattr(_c_build, "NODES_PER_UNIT", 20)
+    serial = compile_student(model, tmp_path / "serial.so", n_jobs=1)
+    parallel = compile_student(model, tmp_path / "parallel.so", n_jobs=3)
+    expected = one_file.predict_proba(X)
+    np.testing.assert_allclose(expected, model.predict_proba(X), atol=1e-12)
+    for compiled in (serial, parallel):
+        np.testing.assert_array_equal(compiled.predict_proba(X), expected)
+        for i in (0, 1, 7):  # single rows, 0 and 7 with a missing value
+            np.testing.assert_array_equal(
+                compiled.predict_proba(X[i : i + 1]), expected[i : i + 1]
+            )
+    assert one_file.sha256 not in (serial.sha256, parallel.sha256)  # really split
+
+
+def test_issue16_item2_compiler_failure_is_a_runtime_error(tmp_path):
+    model, _ = _forest(2)
+    with pytest.raises(RuntimeError, match="The C compiler failed on"):
+        compile_student(model, tmp_path / "a.so", toolchain="false")
+    with pytest.raises(RuntimeError, match="Cannot run the C compiler"):
+        compile_student(model, tmp_path / "b.so", toolchain="no-such-compiler-xyz")
+    assert not any(tmp_path.iterdir())

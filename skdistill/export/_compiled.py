@@ -37,6 +37,15 @@ from .._targets import PROBA_FLOOR, binary_logits, smooth_log_proba
 from .._validation import name_of
 from ..exceptions import DistillationWarning
 from ..strategies._base import fitted_output_spec
+from ._c_build import (
+    MAX_NODES,
+    build_library,
+    check_max_nodes,
+    check_size,
+    estimate,
+    jobs_of,
+    units_of,
+)
 from ._integrity import refuse_teacher_ensemble
 from ._persist import _versions
 
@@ -64,7 +73,14 @@ _TOOLCHAINS = ("gcc", "clang")
 
 
 def compile_student(
-    model, path, *, toolchain=None, overwrite=False, n_jobs=1, verbose=False
+    model,
+    path,
+    *,
+    toolchain=None,
+    overwrite=False,
+    n_jobs=1,
+    verbose=False,
+    max_nodes=MAX_NODES,
 ):
     """Compile a tree student to a C shared library that predicts like the distiller.
 
@@ -97,14 +113,21 @@ def compile_student(
         the library; if the library cannot be written, the metadata is put back
         as it was.
     toolchain : {"gcc", "clang"} or str, default=None
-        The C compiler; None uses the first of gcc and clang found on ``PATH``.
+        The C compiler, a command that takes gcc's options (e.g. ``"gcc-12"`` or
+        ``"ccache gcc"``); None uses the first of gcc and clang found on ``PATH``.
     overwrite : bool, default=False
         Replace existing files.
     n_jobs : int, default=1
-        Threads of the compiler, and of the returned predictor's batch
-        predictions (single rows never use more than one).
+        Compiler processes run at once (at most one per core; -1 or None: one
+        per core), and threads of the returned predictor's batch predictions
+        (single rows never use more than one; at most OpenMP's thread limit).
     verbose : bool, default=False
-        Show tl2cgen's and the compiler's messages.
+        Show tl2cgen's messages, and progress lines on the standard error: the
+        estimated size and compile time, then the files compiled so far.
+    max_nodes : int or None, default=1_000_000
+        Refuse to compile a student with more tree nodes (split and leaf nodes of
+        all trees) than this; None compiles any size. See Notes for the time to
+        expect.
 
     Returns
     -------
@@ -119,8 +142,17 @@ def compile_student(
         describes no output (does not implement
         :meth:`~skdistill.strategies.BaseStrategy.output_spec`) or one that is not
         a tree model's.
+    ValueError
+        If the student has more than ``max_nodes`` tree nodes; the message gives
+        its nodes, the estimated code size and compile time, and the fixes. The
+        check runs before any code is written.
     RuntimeError
-        If no C compiler is found.
+        If no C compiler is found, or the compiler fails.
+
+    Warns
+    -----
+    CompileSizeWarning
+        If the student has more than 250,000 nodes (and at most ``max_nodes``).
 
     See Also
     --------
@@ -132,6 +164,26 @@ def compile_student(
     Features are compared as the student's framework does: scikit-learn and
     XGBoost round them to float32, LightGBM compares in float64. Missing values
     (NaN) follow the trees' default branches.
+
+    **Size and compile time.** tl2cgen writes each tree as nested ``if`` blocks,
+    about 170 bytes of C per split and 36 per leaf value (a leaf of a k-class
+    forest holds k values): 100 to 250 bytes per node. The trees are split into
+    C files (translation units) of about 2,000 nodes (a tree is never split),
+    compiled by ``n_jobs`` processes at once with ``gcc -O3``: measured at 0.45 to
+    0.7 s per 1,000 nodes on one job for random forests and LightGBM of 16,000 to
+    64,000 nodes (more per node for small models, where starting the compiler
+    counts; on a shared 2-core machine, ``benchmarks/results/compile.md``), with
+    at most 90 MB of memory per compiler process whatever the size. Before the
+    split, all the trees went into one function, whose compile time and memory
+    grow faster than its size (16,000 nodes: 460 to 890 MB; a 500-tree forest ran
+    for more than 20 minutes at 2.6 GB). A single tree cannot be split: a tree of
+    10,000 nodes takes about 500 MB and 2 s per 1,000 nodes. Hence the limits:
+    above 250,000 nodes (2 to 3 minutes on one job) ``compile_student`` warns
+    with a :class:`~skdistill.exceptions.CompileSizeWarning`; above
+    ``max_nodes``, 1,000,000 nodes by default (about 150 MB of C, 10 minutes on
+    one job), it refuses. For larger students, raise ``max_nodes`` and pass
+    ``n_jobs=-1``, export with :func:`to_onnx` (no compiler), or distil a smaller
+    student.
 
     tl2cgen bundles an older treelite than the treelite package that imports the
     trees, and its treelite writes a version-mismatch warning to the standard error
@@ -170,9 +222,12 @@ def compile_student(
                 f"{target} already exists; pass overwrite=True to replace it, or choose "
                 "another path."
             )
+    check_max_nodes(max_nodes)
     toolchain = _find_toolchain(toolchain)
     student, meta = _describe(model)
     tree_model = _import_trees(treelite, student)
+    size, jobs = estimate(tree_model), jobs_of(n_jobs)
+    check_size(size, max_nodes, jobs)
     meta["versions"] = _versions()
     for framework in ("treelite", "tl2cgen"):
         meta["versions"][framework] = sys.modules[framework].__version__
@@ -180,11 +235,10 @@ def compile_student(
     with tempfile.TemporaryDirectory(prefix="skdistill-compile-") as build:
         sources = Path(build)
         with _quiet_code_generation(verbose):
-            tl2cgen.generate_c_code(tree_model, sources, None, verbose=verbose)
+            params = {"parallel_comp": units_of(size, jobs)}
+            tl2cgen.generate_c_code(tree_model, sources, params, verbose=verbose)
         _add_metadata_source(sources, embedded)
-        built = Path(
-            tl2cgen.create_shared(toolchain, sources, nthread=n_jobs, verbose=verbose)
-        )
+        built = build_library(toolchain, sources, jobs, size=size, verbose=verbose)
         data = built.read_bytes()
         meta["library_sha256"] = _sha256(data)
         text = json.dumps(meta, indent=2)
@@ -581,7 +635,7 @@ class CompiledStudent:
             try:
                 self._library = ctypes.CDLL(copy)
                 _check_embedded_metadata(self.path, self._library, meta, len(data))
-                self._predictor = tl2cgen.Predictor(copy, nthread=n_jobs)
+                self._predictor = _predictor(tl2cgen, copy, n_jobs)
             except (OSError, tl2cgen.TL2cgenError) as exc:
                 raise ValueError(
                     f"{self.path} cannot be loaded as a compiled student (truncated, "
@@ -770,6 +824,20 @@ class CompiledStudent:
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
         out = self._raw(X)
         return out.reshape(-1) if self.metadata_["one_d"] else out
+
+
+def _predictor(tl2cgen, library, n_jobs):
+    """tl2cgen's predictor on ``n_jobs`` threads, or OpenMP's limit if that is lower.
+
+    tl2cgen refuses more threads than OpenMP allows (``OMP_NUM_THREADS``, or a
+    ``threadpoolctl`` limit around the call); batches then run on that many.
+    """
+    try:
+        return tl2cgen.Predictor(library, nthread=n_jobs)
+    except tl2cgen.TL2cgenError as exc:
+        if "cannot exceed" not in str(exc):
+            raise
+    return tl2cgen.Predictor(library, nthread=-1)
 
 
 @contextlib.contextmanager
