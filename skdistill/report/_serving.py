@@ -183,8 +183,8 @@ def serving_speed(
     >>> speed = serving_speed(tree, X, paths=("sklearn", "native"), n_calls=20)
     >>> list(speed.latency), speed.fastest
     (['sklearn'], 'sklearn')
-    >>> print(speed.unavailable["native"][:59])
-    TypeError: the native path is LightGBM's Booster.predict or
+    >>> speed.unavailable["native"]
+    'DecisionTreeClassifier is not a LightGBM or XGBoost model'
     >>> knn = KNeighborsClassifier().fit(X, y)
     >>> speeds = serving_speed({"tree": tree, "knn": knn}, X, paths=("sklearn",),
     ...                        n_calls=20)
@@ -329,10 +329,7 @@ def _native(model):
         best = getattr(booster, "best_iteration", None)
         trees = (0, best + 1) if best is not None else (0, 0)
         return lambda x: booster.inplace_predict(x, iteration_range=trees)
-    raise TypeError(
-        "the native path is LightGBM's Booster.predict or XGBoost's "
-        f"Booster.inplace_predict; {name_of(model)} is neither"
-    )
+    raise _Skipped(f"{name_of(model)} is not a LightGBM or XGBoost model")
 
 
 def _onnx(model, X):
