@@ -319,11 +319,11 @@ def _numeric_rows(X, k, dtype):
 
 
 def _native(model):
-    framework = type(model).__module__.split(".")[0]
-    if framework == "lightgbm" and hasattr(model, "booster_"):
+    frameworks = {cls.__module__.split(".")[0] for cls in type(model).__mro__}
+    if "lightgbm" in frameworks and hasattr(model, "booster_"):
         booster = model.booster_
         return lambda x: booster.predict(x, num_threads=1)
-    if framework == "xgboost" and hasattr(model, "get_booster"):
+    if "xgboost" in frameworks and hasattr(model, "get_booster"):
         booster = copy.copy(model.get_booster())  # a copy: the model keeps its threads
         booster.set_param({"nthread": 1})
         best = getattr(booster, "best_iteration", None)
