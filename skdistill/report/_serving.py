@@ -47,7 +47,11 @@ _THREAD_PARAMS = ("n_jobs", "nthread", "num_threads", "thread_count")
 class ServingSpeed:
     """Single-row latency of one model on each serving path, or why it has none.
 
-    Attributes
+    The result of :func:`serving_speed` for one model. Its ``fastest`` path is the
+    one of the lowest latency, ``fastest_latency`` that latency, and
+    ``describe()`` says it all in one line.
+
+    Parameters
     ----------
     latency : dict of str to float
         Median seconds of one single-row call, for each path that was timed, in the
@@ -56,8 +60,19 @@ class ServingSpeed:
         For each path that was not timed, the reason (the error of the exporter or
         the converter, a prediction that differs from ``predict_proba``, a model
         too large to compile).
-    fastest : str or None
-        The path of the lowest latency; None if no path was timed.
+
+    See Also
+    --------
+    serving_speed : Makes it.
+
+    Examples
+    --------
+    >>> from skdistill.report import ServingSpeed
+    >>> speed = ServingSpeed({"sklearn": 2e-3, "onnx": 4e-5}, {"native": "no booster"})
+    >>> speed.fastest, speed.fastest_latency
+    ('onnx', 4e-05)
+    >>> speed.describe()
+    'sklearn 2.000 ms; onnx 0.040 ms (fastest); native unavailable: no booster'
     """
 
     latency: dict = field(default_factory=dict)
