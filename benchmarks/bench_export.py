@@ -235,7 +235,7 @@ def report(latency, qualities, reasons, args, elapsed):
     )
     command = "python benchmarks/bench_export.py" + (" --quick" if args.quick else "")
     lines = [
-        "# Serving latency of distilled students (issue 7)",
+        "# Serving latency of teachers and students, like for like (issues 7, 16)",
         "",
         f"Command: `{command}` ({elapsed / 60:.1f} min). Machine: {machine_facts()}; "
         f"{versions}.",
