@@ -1,9 +1,10 @@
-"""Single-row latency of a 500-tree teacher and of its students' serving paths (issue 7).
+"""Single-row latency of 500-tree teachers and their students on each serving path.
 
 Run from the repository root::
 
     python benchmarks/bench_export.py            # 5 seeds, 5 timing rounds
     python benchmarks/bench_export.py --quick    # 1 seed, 2 short rounds (smoke test)
+    python benchmarks/bench_export.py --compile-teacher   # compile the teachers too
 
 Data: the ULB credit-card fraud sample (``../shared/data/``, read in place; 1,722
 rows, 30 features, target ``Class``), 70/30 stratified split per seed.
@@ -16,7 +17,14 @@ LightGBM with 15 leaves (native ``"lightgbm"`` strategy).
 Serving paths, each called on one row (a float64 array, float32 for ONNX, prepared
 outside the timer) of the test set, rows cycled:
 
-* teacher: its scikit-learn API ``predict_proba``;
+* teacher: its scikit-learn API ``predict_proba``, and (issue 16, like for like)
+  the same serving paths as its students where it can take them: LightGBM's
+  ``Booster.predict`` (native), ONNX (skl2onnx/onnxmltools converters, one-thread
+  onnxruntime session) and compiled (``compile_student``, only with
+  ``--compile-teacher`` or below ``MAX_COMPILE_NODES`` tree nodes: gcc takes
+  minutes on a 500-tree model). These paths come from
+  ``skdistill.report.serving_speed``'s machinery, which checks each against
+  ``predict_proba`` before it is timed and gives the reason a path is unavailable;
 * student, scikit-learn API: the distiller's ``predict_proba`` and the bare
   student's ``predict_proba``;
 * student, ONNX: ``skdistill.export.to_onnx`` run by an onnxruntime
@@ -28,7 +36,9 @@ Timing: in each round every path is timed in turn for a fixed budget (at least 5
 calls) with ``time.perf_counter_ns``; the table reports the median over all calls of
 all rounds, and the spread (min-max) of the per-round medians. Ratios are of
 medians measured side by side in the same run, on one thread (threadpoolctl and
-``n_jobs=1``). Latency uses the seed-0 models; parity and quality use every seed.
+``n_jobs=1``): the speed-up through the scikit-learn API (teacher ``predict_proba``
+/ student path) and the like-for-like one (teacher on its fastest path / student
+path). Latency uses the seed-0 models; parity and quality use every seed.
 Writes ``benchmarks/results/export.md`` (``export_quick.md`` with ``--quick``).
 """
 
@@ -53,6 +63,8 @@ from threadpoolctl import threadpool_limits
 
 from skdistill import DistillationWarning, DistilledClassifier
 from skdistill.export import compile_student, to_onnx
+from skdistill.report import model_complexity
+from skdistill.report._serving import MAX_COMPILE_NODES, _ready, _reason
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 FILE, TARGET = "ulb_creditcard_fraud_sample.csv.gz", "Class"
@@ -72,7 +84,12 @@ STUDENTS = {
         n_estimators=20, num_leaves=15, n_jobs=1, verbose=-1
     ),
 }
-PATHS = ["teacher", "distiller (sklearn API)", "student (sklearn API)", "ONNX", "compiled"]
+TEACHER_PATHS = {  # row name -> serving_speed path
+    "teacher native": "native",
+    "teacher ONNX": "onnx",
+    "teacher compiled": "compiled",
+}
+STUDENT_PATHS = ["distiller (sklearn API)", "student (sklearn API)", "ONNX", "compiled"]
 TARGET_ONNX_RATIO = 0.2  # ONNX latency / sklearn student latency, at most
 TARGET_SPEEDUP = 50.0  # teacher latency / fastest student path latency, at least
 
@@ -142,6 +159,19 @@ def quality(entry, X_test, y_test):
     }
 
 
+def teacher_calls(teacher, rows, folder, compile_teacher):
+    """The teacher's other serving paths (checked), and the reasons of those it lacks."""
+    calls, reasons = {}, {}
+    limit = None if compile_teacher else MAX_COMPILE_NODES
+    for label, path in TEACHER_PATHS.items():
+        library = folder / f"teacher-{id(teacher)}.so"
+        try:
+            calls[label] = _ready(path, teacher, rows, len(rows), library, limit)
+        except Exception as exc:  # as serving_speed: any failure, with its reason
+            reasons[label] = _reason(exc)
+    return calls, reasons
+
+
 def serving_calls(entry, rows):
     """path -> a function of a row index that serves that row once."""
     teacher, model = entry["teacher"], entry["model"]
@@ -150,7 +180,8 @@ def serving_calls(entry, rows):
     rows64 = [np.ascontiguousarray(r[None], dtype=np.float64) for r in rows]
     rows32 = [np.ascontiguousarray(r[None], dtype=np.float32) for r in rows]
     return {
-        "teacher": lambda i: teacher.predict_proba(rows64[i]),
+        "teacher (sklearn API)": lambda i: teacher.predict_proba(rows64[i]),
+        **entry["teacher calls"],
         "distiller (sklearn API)": lambda i: model.predict_proba(rows64[i]),
         "student (sklearn API)": lambda i: student.predict_proba(rows64[i]),
         "ONNX": lambda i: sess.run(None, {"X": rows32[i]}),
@@ -188,7 +219,7 @@ def summarise(samples):
     return out
 
 
-def report(latency, qualities, args, elapsed):
+def report(latency, qualities, reasons, args, elapsed):
     versions = ", ".join(
         f"{name} {version(name)}"
         for name in (
@@ -204,7 +235,7 @@ def report(latency, qualities, args, elapsed):
     )
     command = "python benchmarks/bench_export.py" + (" --quick" if args.quick else "")
     lines = [
-        "# Serving latency of distilled students (issue 7)",
+        "# Serving latency of teachers and students, like for like (issues 7, 16)",
         "",
         f"Command: `{command}` ({elapsed / 60:.1f} min). Machine: {machine_facts()}; "
         f"{versions}.",
@@ -214,44 +245,65 @@ def report(latency, qualities, args, elapsed):
         "training rows. Single-row `predict_proba` latency, one thread, "
         f"{args.rounds} interleaved timing rounds of {args.budget:g} s per path "
         "(seed-0 models): median over all calls in microseconds (range of the "
-        "per-round medians), speedup = teacher median / path median, and ratio to "
-        "the bare student's scikit-learn API. Absolute times are for this machine "
-        "only; the ratios are the result.",
+        "per-round medians), and ratio to the bare student's scikit-learn API. Two "
+        "speed-ups: **sklearn API** = teacher `predict_proba` median / path median "
+        "(mostly scikit-learn's per-call overhead, which a serving team removes from "
+        "the teacher too), and **like for like** = the teacher on its own fastest "
+        "path / path median. Absolute times are for this machine only; the ratios "
+        "are the result. The machine was shared with other jobs while this ran, so "
+        "the ratios are noisy.",
         "",
     ]
     verdicts = []
     for (teacher_name, student_name), stats in latency.items():
-        teacher = stats["teacher"]["median"]
+        teacher = stats["teacher (sklearn API)"]["median"]
+        teacher_paths = [p for p in stats if p.startswith("teacher")]
+        best_teacher = min(teacher_paths, key=lambda p: stats[p]["median"])
+        fair = stats[best_teacher]["median"]
         sklearn_student = stats["student (sklearn API)"]["median"]
         lines += [
             f"## {teacher_name} teacher, {student_name} student",
             "",
-            "| path | median µs (range) | calls | speedup vs teacher "
-            "| ratio to sklearn student |",
-            "|---|---:|---:|---:|---:|",
+            "| path | median µs (range) | calls | speedup, sklearn API "
+            "| speedup, like for like | ratio to sklearn student |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
-        for path in PATHS:
+        for path in [*teacher_paths, *STUDENT_PATHS]:
             s = stats[path]
             lines.append(
                 f"| {path} | {s['median']:.1f} ({s['low']:.1f}-{s['high']:.1f}) "
                 f"| {s['calls']} | {teacher / s['median']:.1f}x "
-                f"| {s['median'] / sklearn_student:.3f} |"
+                f"| {fair / s['median']:.1f}x | {s['median'] / sklearn_student:.3f} |"
             )
         onnx_ratio = stats["ONNX"]["median"] / sklearn_student
-        fastest = min(PATHS[1:], key=lambda p: stats[p]["median"])
+        fastest = min(STUDENT_PATHS, key=lambda p: stats[p]["median"])
         speedup = teacher / stats[fastest]["median"]
+        fair_speedup = fair / stats[fastest]["median"]
         onnx_ok = "met" if onnx_ratio <= TARGET_ONNX_RATIO else "NOT met"
         speed_ok = "met" if speedup >= TARGET_SPEEDUP else "NOT met"
+        lines += [""]
         lines += [
-            "",
+            f"- {path} not timed: {why}." for path, why in reasons[teacher_name].items()
+        ]
+        lines += [
             f"- ONNX / sklearn student latency: {onnx_ratio:.3f} "
             f"(target <= {TARGET_ONNX_RATIO}): **{onnx_ok}**.",
             f"- Fastest student path ({fastest}): {speedup:.0f}x faster than the "
-            f"teacher (target >= {TARGET_SPEEDUP:.0f}x): **{speed_ok}**.",
+            f"teacher through the scikit-learn API (target >= {TARGET_SPEEDUP:.0f}x): "
+            f"**{speed_ok}**; like for like, against the teacher on its own fastest "
+            f"path ({best_teacher}): **{fair_speedup:.1f}x**.",
             "",
         ]
         verdicts.append(
-            (teacher_name, student_name, onnx_ratio, onnx_ok, speedup, speed_ok)
+            (
+                teacher_name,
+                student_name,
+                onnx_ratio,
+                onnx_ok,
+                speedup,
+                speed_ok,
+                f"{fair_speedup:.1f}x ({best_teacher} vs student {fastest})",
+            )
         )
 
     n_seeds = len(next(iter(qualities.values())))
@@ -285,14 +337,21 @@ def report(latency, qualities, args, elapsed):
         "## Targets",
         "",
         "| teacher | student | ONNX / sklearn student | target <= 0.2 "
-        "| fastest path speedup | target >= 50x |",
-        "|---|---|---:|---|---:|---|",
+        "| fastest path speedup, sklearn API | target >= 50x "
+        "| fastest path speedup, like for like (paths) |",
+        "|---|---|---:|---|---:|---|---|",
     ]
-    for teacher_name, student_name, ratio, ok, speedup, speed_ok in verdicts:
+    for teacher_name, student_name, ratio, ok, speedup, speed_ok, fair in verdicts:
         lines.append(
             f"| {teacher_name} | {student_name} | {ratio:.3f} | {ok} | {speedup:.0f}x "
-            f"| {speed_ok} |"
+            f"| {speed_ok} | {fair} |"
         )
+    lines += [
+        "",
+        "The 50x target was set (issue 7) against the teacher's scikit-learn API; "
+        "the like-for-like column (issue 16) is the figure a serving team that "
+        "exports the teacher too would see.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -304,13 +363,18 @@ def main():
     parser.add_argument(
         "--budget", type=float, default=None, help="seconds per path and round (1.0)"
     )
+    parser.add_argument(
+        "--compile-teacher",
+        action="store_true",
+        help=f"compile teachers above {MAX_COMPILE_NODES:,} tree nodes too (minutes)",
+    )
     args = parser.parse_args()
     n_seeds = args.seeds or (1 if args.quick else 5)
     args.rounds = args.rounds or (2 if args.quick else 5)
     args.budget = args.budget or (0.2 if args.quick else 1.0)
     start = time.perf_counter()
     X, y = load_data()
-    latency, qualities = {}, {}
+    latency, qualities, reasons = {}, {}, {}
     with threadpool_limits(limits=1), tempfile.TemporaryDirectory() as folder:
         for seed in range(n_seeds):
             print(f"seed {seed}: fitting teachers and students, exporting", flush=True)
@@ -318,6 +382,17 @@ def main():
             for key, entry in fitted.items():
                 qualities.setdefault(key, []).append(quality(entry, X_test, y_test))
             if seed == 0:
+                teachers = {}
+                for (teacher_name, _), entry in fitted.items():
+                    if teacher_name not in teachers:
+                        teacher = entry["teacher"]
+                        nodes = model_complexity(teacher).count
+                        print(f"  {teacher_name} ({nodes:,} nodes): its serving paths")
+                        teachers[teacher_name] = teacher_calls(
+                            teacher, X_test, Path(folder), args.compile_teacher
+                        )
+                        reasons[teacher_name] = teachers[teacher_name][1]
+                    entry["teacher calls"] = teachers[teacher_name][0]
                 for key, entry in fitted.items():
                     print(f"  timing {key[0]} -> {key[1]}", flush=True)
                     calls = serving_calls(entry, X_test)
@@ -325,7 +400,7 @@ def main():
                     latency[key] = summarise(samples)
     elapsed = time.perf_counter() - start
     name = "export_quick.md" if args.quick else "export.md"
-    path = write_result(name, report(latency, qualities, args, elapsed))
+    path = write_result(name, report(latency, qualities, reasons, args, elapsed))
     print(path.read_text())
     print(f"written to {path}")
 

@@ -29,11 +29,13 @@ def report():
     verdict = Verdict("distilled tree", "roc_auc", (0.91, 0.93), (0.85, 0.86), 0.01)
     rows = [
         {"model": "teacher", "accuracy": np.float64(0.9), "roc_auc": 0.95,
-         "size_bytes": 1_500_000, "size_ratio": 1.0, "speedup": 1.0, "verdict": None},
+         "size_bytes": 1_500_000, "size_ratio": 1.0, "speedup_sklearn": 1.0,
+         "verdict": None},
         {"model": "hard-label tree", "accuracy": 0.8, "roc_auc": float("nan"),
-         "size_bytes": 8_200, "size_ratio": 183.0, "speedup": 0.5, "verdict": None},
+         "size_bytes": 8_200, "size_ratio": 183.0, "speedup_sklearn": 0.5,
+         "verdict": None},
         {"model": "distilled tree", "accuracy": 0.85, "roc_auc": 0.92,
-         "size_bytes": 16_300, "size_ratio": 92.0, "speedup": 21.0,
+         "size_bytes": 16_300, "size_ratio": 92.0, "speedup_sklearn": 21.0,
          "verdict": "paid off on roc_auc +0.0650 (se 0.0100)"},
     ]  # fmt: skip
     return DistillationReport(rows, [verdict])
@@ -41,7 +43,9 @@ def report():
 
 def test_text_says_which_way_the_ratios_go(report):
     lines = report.to_text().splitlines()
-    assert lines[0].split() == ["model", "accuracy", "ROC-AUC", "size", "smaller", "faster"]
+    assert lines[0].split() == [
+        "model", "accuracy", "ROC-AUC", "size", "smaller", "faster", "(sklearn)"
+    ]  # fmt: skip
     assert lines[1].split() == ["teacher", "0.900", "0.950", "1.5", "MB", "1.0x", "1.0x"]
     assert lines[2].split()[2:] == ["0.800", "n/a", "8.2", "kB", "183x", "2.0x", "SLOWER"]
     assert lines[4] == ""  # the verdicts, after a blank line

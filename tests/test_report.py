@@ -277,8 +277,12 @@ BINARY_COLUMNS = [
     "complexity_unit",
     "latency_ms",
     "rows_per_s",
+    "fastest_path",
+    "fastest_latency_ms",
+    "serving",
     "size_ratio",
-    "speedup",
+    "speedup_sklearn",
+    "speedup_fastest",
 ]
 
 
@@ -303,7 +307,8 @@ def test_report_rows_and_columns(binary, binary_report):
     teacher, distilled, _ = report
     assert teacher["fidelity"] == 1.0 and teacher["prob_mad"] == 0.0
     assert teacher["kl_to_teacher"] == 0.0
-    assert teacher["size_ratio"] == 1.0 and teacher["speedup"] == 1.0
+    assert teacher["size_ratio"] == 1.0 and teacher["speedup_sklearn"] == 1.0
+    assert teacher["speedup_fastest"] == 1.0
     proba = student.predict_proba(X_test)[:, 1]
     assert distilled["roc_auc"] == pytest.approx(roc_auc_score(y_test, proba))
     assert distilled["pr_auc"] == pytest.approx(average_precision_score(y_test, proba))
@@ -318,10 +323,12 @@ def test_report_serialises_and_formats(binary_report):
     saved = json.loads(json.dumps(report, default=float))
     assert [row["model"] for row in saved] == ["teacher", "distilled", "hard"]
     markdown = report.to_markdown()
-    assert markdown == format_markdown(report) == str(report)
+    assert markdown == str(report) and markdown.startswith(format_markdown(report))
+    assert "like for like" in markdown and "- **teacher**: sklearn " in markdown
     header = markdown.splitlines()[0]
-    assert "complexity_unit" not in header and "| size_ratio | speedup |" in header
-    assert " nodes |" in markdown.splitlines()[3] and "| 1.0x | 1.0x |" in markdown
+    assert "complexity_unit" not in header and "| size_ratio | speedup_sklearn |" in header
+    assert "| speedup_sklearn | speedup_fastest |" in header and "serving" not in header
+    assert " nodes |" in markdown.splitlines()[3] and "| 1.0x | 1.0x | 1.0x |" in markdown
     assert "DistillationReport(['teacher', 'distilled', 'hard'], 0 verdicts)" == repr(
         report
     )

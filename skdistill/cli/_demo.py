@@ -512,7 +512,14 @@ def _describe(problem, settings):
 
 
 #: Columns of the console tables, after each part's own quality columns.
-_COST_COLUMNS = ("size_bytes", "size_ratio", "latency_ms", "speedup")
+_COST_COLUMNS = (
+    "size_bytes",
+    "size_ratio",
+    "latency_ms",
+    "speedup_sklearn",
+    "fastest_path",
+    "speedup_fastest",
+)
 
 
 def _console_text(problems, settings):
@@ -526,8 +533,12 @@ def _console_text(problems, settings):
         parts.append("\n".join(lines))
     legend = (
         "size: pickled deployed model (a distiller's fitted student); smaller and "
-        "faster: teacher / model, in size and in median single-row predict_proba time "
-        "(ms/row, one thread); fidelity: share of rows where the model predicts the "
+        "faster: teacher / model, in size and in median single-row time (one "
+        "thread): 'faster (sklearn)' through the scikit-learn API's predict_proba "
+        "(ms/row), 'faster (fastest paths)' like for like, the teacher on its own "
+        "fastest serving path (fastest path: sklearn, LightGBM's booster or ONNX "
+        "Runtime) against the model on its own; fidelity: share of rows where the "
+        "model predicts the "
         "teacher's label. A verdict is 'paid off' when the gain exceeds twice its "
         "standard error (seeds and a bootstrap of the held-out rows)."
     )
@@ -564,9 +575,13 @@ def _markdown(problems, settings, meta):
         "on the labels alone, and a verdict says whether distillation paid off.",
         "",
         "Columns: `size_bytes` is the pickled deployed model (a distiller's fitted "
-        "student), `complexity` its nodes; `size_ratio` and `speedup` are teacher / "
-        "model (size, and median single-row `predict_proba` time `latency_ms`, one "
-        "thread); `rows_per_s` is batch throughput; `fidelity` is the share of rows "
+        "student), `complexity` its nodes; `size_ratio` and `speedup_sklearn` are "
+        "teacher / model (size, and median single-row `predict_proba` time "
+        "`latency_ms` through the scikit-learn API, one thread); `speedup_fastest` "
+        "compares like for like, each model on its own fastest serving path "
+        "(`fastest_path`, `fastest_latency_ms`; the paths tried, and why a model "
+        "could not take one, are listed below each table); `rows_per_s` is batch "
+        "throughput; `fidelity` is the share of rows "
         "where the model predicts the teacher's label, `prob_mad` and `kl_to_teacher` "
         "the distance to its probabilities; `recall_at_1%_fpr` is the share of "
         "positives caught when 1% of the negatives are flagged; `ece` is the expected "

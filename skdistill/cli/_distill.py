@@ -1442,9 +1442,13 @@ def _report_markdown(args, result, sizes):
         f"## Held-out comparison ({result['counts']['test']} rows)",
         "",
         "The hard-label student is the same student fitted on the labels alone "
-        "(alpha=0). size_ratio and speedup are teacher / model (pickled bytes, median "
-        "single-row prediction time): above 1 the model is smaller, or faster, than "
-        "the teacher; a distiller is measured by its fitted student, the model saved.",
+        "(alpha=0). size_ratio and speedup_sklearn are teacher / model (pickled bytes, "
+        "median single-row predict_proba time through the scikit-learn API, one "
+        "thread); speedup_fastest compares like for like, the teacher on its own "
+        "fastest serving path (fastest_path: sklearn, the LightGBM/XGBoost booster or "
+        "ONNX Runtime) against the model on its own. Above 1 the model is smaller, or "
+        "faster, than the teacher; a distiller is measured by its fitted student, the "
+        "model saved.",
         "",
         result["report"].to_markdown(),
         "",
@@ -1469,7 +1473,25 @@ def _report_markdown(args, result, sizes):
 
 
 #: The columns of the held-out table in the summary.
-_SUMMARY_COLUMNS = ("accuracy", "roc_auc", "fidelity", "latency_ms", "speedup")
+_SUMMARY_COLUMNS = (
+    "accuracy",
+    "roc_auc",
+    "fidelity",
+    "latency_ms",
+    "speedup_sklearn",
+    "fastest_path",
+    "fastest_latency_ms",
+    "speedup_fastest",
+)
+
+
+#: What the two speed-ups of the summary mean.
+_SPEED_LEGEND = (
+    "Speed, teacher / model, single row, one thread: 'faster (sklearn)' through the "
+    "scikit-learn API (mostly its per-call overhead); 'faster (fastest paths)' like "
+    "for like, each model on its own fastest serving path (--report lists the "
+    "paths tried, and why a model could not take one)."
+)
 
 
 def _summary_text(args, result, sizes):
@@ -1490,6 +1512,7 @@ def _summary_text(args, result, sizes):
     if report is not None:
         lines.append(f"Held-out rows ({result['counts']['test']}):")
         lines.append(textwrap.indent(report.to_text(_SUMMARY_COLUMNS), "  "))
+        lines += textwrap.wrap(_SPEED_LEGEND, 88, subsequent_indent="  ")
     teacher_size = os.path.getsize(args.teacher)
     student_size = sizes[args.out]
     lines.append(

@@ -1,6 +1,7 @@
 """Reports that put a teacher and its students side by side.
 
-Metrics (fidelity, the fraud-desk recall, calibration, size and speed), the
+Metrics (fidelity, the fraud-desk recall, calibration, size, and speed on each
+serving path), the
 :func:`distillation_report` with its honest verdict, scorers for model selection,
 and matplotlib Displays. ``import skdistill.report`` loads neither pandas nor
 matplotlib: they are imported by the functions that need them.
@@ -23,6 +24,7 @@ from ._scorers import (
     make_recall_at_fpr_scorer,
 )
 from ._search_display import DistillationSearchDisplay
+from ._serving import ServingSpeed, serving_speed
 from ._verdict import Verdict
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "FidelityDisplay",
     "LossCurveDisplay",
     "ReliabilityDisplay",
+    "ServingSpeed",
     "TeacherStudentCurveDisplay",
     "Verdict",
     "distillation_report",
@@ -46,4 +49,5 @@ __all__ = [
     "prediction_speed",
     "probability_fidelity",
     "recall_at_fpr",
+    "serving_speed",
 ]

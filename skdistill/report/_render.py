@@ -32,6 +32,7 @@ __all__ = [
     "report_text",
     "search_markdown",
     "search_results",
+    "serving_lines",
     "times",
 ]
 
@@ -69,7 +70,7 @@ def format_markdown(rows):
     """
     if hasattr(rows, "reset_index"):  # a DataFrame indexed by model
         rows = rows.reset_index().to_dict("records")
-    hidden = {"verdict", "complexity_unit"}
+    hidden = {"verdict", "complexity_unit", "serving"}
     columns = list(dict.fromkeys(key for row in rows for key in row if key not in hidden))
     lines = [
         "| " + " | ".join(columns) + " |",
@@ -91,7 +92,7 @@ def _cell(row, column, *, plain=False):
         return value
     if column == "complexity":
         return f"{value:,} {row.get('complexity_unit') or ''}".strip()
-    if column == "latency_ms":
+    if column in ("latency_ms", "fastest_latency_ms"):
         return f"{value:.3f}"
     if plain and column == "size_bytes":
         return format_size(value)
@@ -103,7 +104,7 @@ def _cell(row, column, *, plain=False):
 
 
 #: Ratio columns (teacher / model), and the word for a model worse than the teacher.
-_WORSE = {"size_ratio": "LARGER", "speedup": "SLOWER"}
+_WORSE = {"size_ratio": "LARGER", "speedup_sklearn": "SLOWER", "speedup_fastest": "SLOWER"}
 
 
 def _missing(value):
@@ -119,9 +120,41 @@ _VERDICT_INTRO = (
 )
 
 
+_SERVING_INTRO = (
+    "Speed: median single-row latency, one thread. `latency_ms` and `speedup_sklearn` "
+    "time every model through the scikit-learn API (`predict_proba`); "
+    "`speedup_fastest` compares like for like, the teacher on its own fastest serving "
+    "path against the model on its own (`fastest_path`, `fastest_latency_ms`). Paths "
+    "tried, and why a model could not take one:"
+)
+
+
+def serving_lines(report):
+    """One Markdown bullet per model: each serving path's latency, or why the model
+    could not take it (empty when the report has no ``serving`` column)."""
+    lines = []
+    for row in report:
+        serving = row.get("serving")
+        if not serving:
+            continue
+        parts = []
+        for path, value in serving.items():
+            if isinstance(value, str):
+                parts.append(f"{path} {value}")
+            else:
+                fastest = " (fastest)" if path == row.get("fastest_path") else ""
+                parts.append(f"{path} {value:.3f} ms{fastest}")
+        lines.append(f"- **{row['model']}**: " + "; ".join(parts))
+    return lines
+
+
 def report_markdown(report):
-    """The report's table, then its verdicts (a table and one sentence per student)."""
+    """The report's table, the serving paths, then its verdicts (a table and one
+    sentence per student)."""
     parts = [format_markdown(report)]
+    serving = serving_lines(report)
+    if serving:
+        parts += [_SERVING_INTRO, "\n".join(serving)]
     if report.verdicts:
         parts += [_VERDICT_INTRO, verdict_markdown(report.verdicts)]
     sentences = [
@@ -148,9 +181,12 @@ _LABELS = {
     "size_bytes": "size",
     "size_ratio": "smaller",
     "complexity": "complexity",
-    "latency_ms": "ms/row",
+    "latency_ms": "ms/row (sklearn)",
     "rows_per_s": "rows/s",
-    "speedup": "faster",
+    "speedup_sklearn": "faster (sklearn)",
+    "fastest_path": "fastest path",
+    "fastest_latency_ms": "ms/row (fastest)",
+    "speedup_fastest": "faster (fastest paths)",
 }
 
 #: The columns of a text table when none are named.
@@ -162,7 +198,10 @@ _TEXT_COLUMNS = (
     "size_bytes",
     "size_ratio",
     "latency_ms",
-    "speedup",
+    "speedup_sklearn",
+    "fastest_path",
+    "fastest_latency_ms",
+    "speedup_fastest",
 )
 
 
@@ -227,14 +266,24 @@ def compared(ratio, better, worse, same):
 
 def cost_sentences(report):
     """One Markdown bullet per model: its size and single-row speed against the
-    teacher's."""
+    teacher's, through the scikit-learn API and like for like (each on its fastest
+    serving path)."""
+    rows = list(report)
+    teacher = next((row for row in rows if row["model"] == "teacher"), {})
     lines = []
-    for row in report:
+    for row in rows:
         if row["model"] == "teacher":
             continue
         size = compared(row["size_ratio"], "smaller", "LARGER", "size")
-        speed = compared(row["speedup"], "faster", "SLOWER", "speed")
-        lines.append(f"- {row['model']} is {size}, and {speed}.")
+        speed = compared(row["speedup_sklearn"], "faster", "SLOWER", "speed")
+        line = f"- {row['model']} is {size}; through the scikit-learn API it is {speed}"
+        if "speedup_fastest" in row:
+            fair = compared(row["speedup_fastest"], "faster", "SLOWER", "speed")
+            line += (
+                f"; like for like it is {fair} (teacher on "
+                f"{teacher.get('fastest_path')}, {row['model']} on {row['fastest_path']})"
+            )
+        lines.append(line + ".")
     return lines
 
 

@@ -27,6 +27,7 @@ from ._models import (
 )
 from ._render import format_markdown, report_dict, report_markdown, report_text
 from ._render import markdown_html as _markdown_html
+from ._serving import serving_speed
 from ._verdict import is_verdict_candidate, summarize, verdicts_for
 
 __all__ = ["DistillationReport", "distillation_report", "format_markdown"]
@@ -112,7 +113,8 @@ class DistillationReport(list):
         ----------
         columns : list of str, default=None
             The columns to show, after the model's name; None shows accuracy,
-            ROC-AUC, log-loss, fidelity, size, size ratio, latency and speedup
+            ROC-AUC, log-loss, fidelity, size, size ratio, latency and speed-up
+            through scikit-learn, fastest path and speed-up on the fastest paths
             (those the report has).
         width : int, default=88
             Width the verdict sentences are wrapped to.
@@ -191,13 +193,16 @@ def distillation_report(
     n_bins=10,
     latency_calls=200,
     n_batches=3,
+    serving_paths=("native", "onnx"),
     random_state=0,
     verbose=False,
 ):
     """Compare a teacher and its students on the same held-out rows.
 
     Every model is scored on ``X, y``; size and speed are those of the deployed
-    model (the fitted student of a distiller), timed side by side in one run. Given
+    model (the fitted student of a distiller), timed side by side in one run, both
+    through the scikit-learn API and, like for like, each model on its own fastest
+    serving path (see :func:`serving_speed`). Given
     the training rows, every distilled student also gets an honest verdict: it is
     refitted over ``n_seeds`` seeds beside the same student trained on hard labels
     (``alpha=0``; with early stopping where its strategy supports it), and the
@@ -245,6 +250,15 @@ def distillation_report(
         Timed single-row calls per model (the median is reported).
     n_batches : int, default=3
         Timed calls on all of ``X`` per model, for the throughput.
+    serving_paths : tuple of str or None, default=("native", "onnx")
+        Serving paths tried besides the scikit-learn API (always timed), for the
+        like-for-like speed-up: any of ``"native"`` (LightGBM and XGBoost
+        boosters), ``"onnx"`` (ONNX Runtime) and ``"compiled"`` (treelite and
+        tl2cgen; off by default as the C compiler takes about a second per 1,000
+        tree nodes, and models above 20,000 nodes are not compiled), see
+        :func:`serving_speed`. A path a model cannot take is listed with the
+        reason. None or ``()`` times the scikit-learn API alone (fastest, no
+        conversions), so the like-for-like columns repeat its figures.
     random_state : int, RandomState instance or None, default=0
         Draws the seeds of the refits and the bootstrap resamples.
     verbose : bool, default=False
@@ -267,11 +281,20 @@ def distillation_report(
           ``prob_mad`` and ``kl_to_teacher`` (see :func:`probability_fidelity`);
         - ``size_bytes`` (:func:`model_size`), ``complexity`` and
           ``complexity_unit`` (:func:`model_complexity`, None if unknown);
-        - ``latency_ms`` (median single-row call) and ``rows_per_s`` (batch
-          throughput), see :func:`prediction_speed`;
-        - ``size_ratio`` and ``speedup``: the teacher's size and single-row
-          latency divided by the model's (``10`` means ten times smaller, or
-          faster);
+        - ``latency_ms``: median single-row call through the scikit-learn API
+          (``predict_proba``, one thread), and ``rows_per_s``: batch
+          throughput, see :func:`prediction_speed`;
+        - ``fastest_path``, ``fastest_latency_ms``: the model's fastest serving
+          path among ``"sklearn"`` and ``serving_paths``, and its median
+          single-row call; ``serving``: each path tried, with its latency in
+          milliseconds or, as a string, why the model could not take it;
+        - ``size_ratio``, ``speedup_sklearn`` and ``speedup_fastest``: the
+          teacher's size, its latency through scikit-learn and its latency on
+          its own fastest path, divided by the model's size, its latency
+          through scikit-learn and its latency on its own fastest path
+          (``10`` means ten times smaller, or faster). ``speedup_sklearn`` is
+          mostly scikit-learn's per-call overhead; ``speedup_fastest`` is the
+          like-for-like figure a serving team gets;
         - ``verdict`` (when trained with ``X_train``): one sentence for each
           distilled student, None for the other models.
 
@@ -336,7 +359,14 @@ def distillation_report(
         for name, out in outputs.items()
     ]
     log("Measuring size and single-row latency, side by side ...")
-    _add_costs(rows, models, X, latency_calls=latency_calls, n_batches=n_batches)
+    _add_costs(
+        rows,
+        models,
+        X,
+        latency_calls=latency_calls,
+        n_batches=n_batches,
+        serving_paths=serving_paths,
+    )
     verdicts = []
     if X_train is not None or y_train is not None:
         verdicts = _verdicts(
@@ -448,8 +478,11 @@ def _fidelity(teacher, student):
 # -- cost ---------------------------------------------------------------------------
 
 
-def _add_costs(rows, models, X, *, latency_calls, n_batches):
-    speeds = prediction_speed(models, X, n_calls=latency_calls, n_batches=n_batches)
+def _add_costs(rows, models, X, *, latency_calls, n_batches, serving_paths):
+    paths = ("sklearn", *(serving_paths or ()))
+    speeds = serving_speed(models, X, paths=paths, n_calls=latency_calls)
+    # latencies come from serving_speed; prediction_speed adds the batch throughput
+    batch = prediction_speed(models, X, n_calls=1, n_batches=n_batches)
     for row, model in zip(rows, models.values(), strict=True):
         try:
             complexity = model_complexity(model)
@@ -460,13 +493,20 @@ def _add_costs(rows, models, X, *, latency_calls, n_batches):
             size_bytes=model_size(model),
             complexity=complexity[0],
             complexity_unit=complexity[1],
-            latency_ms=1000.0 * speed.latency,
-            rows_per_s=speed.throughput,
+            latency_ms=1000.0 * speed.latency.get("sklearn", float("nan")),
+            rows_per_s=batch[row["model"]].throughput,
+            fastest_path=speed.fastest,
+            fastest_latency_ms=1000.0 * speed.fastest_latency,
+            serving={
+                **{path: 1000.0 * seconds for path, seconds in speed.latency.items()},
+                **{path: f"unavailable: {why}" for path, why in speed.unavailable.items()},
+            },
         )
     teacher = rows[0]
     for row in rows:
         row["size_ratio"] = teacher["size_bytes"] / row["size_bytes"]
-        row["speedup"] = teacher["latency_ms"] / row["latency_ms"]
+        row["speedup_sklearn"] = teacher["latency_ms"] / row["latency_ms"]
+        row["speedup_fastest"] = teacher["fastest_latency_ms"] / row["fastest_latency_ms"]
 
 
 # -- verdicts -----------------------------------------------------------------------
