@@ -1,0 +1,337 @@
+"""The outcome of a compression sweep: its table, Pareto frontiers and the selection.
+
+Pure bookkeeping on the rows the sweep measured (no fitting here): the table (a
+DataFrame when pandas is installed), the score-vs-cost frontier of each kind of
+training (hard labels, distilled), and :meth:`FrontierResult.select`, the cheapest
+student within a tolerance of a reference score, with the evidence.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from numbers import Real
+
+from ..exceptions import DistillationWarning
+
+__all__ = ["COSTS", "FrontierResult", "Selection", "cost_key", "pareto_rows"]
+
+#: ``cost`` name -> (column of the table, words for it).
+COSTS = {
+    "latency": ("latency_s", "single-row latency (s)"),
+    "size": ("size_bytes", "size (bytes, pickled)"),
+    "complexity": ("complexity", "complexity (nodes, coefficients or parameters)"),
+}
+
+#: Kinds of training of each candidate.
+KINDS = ("hard", "distilled")
+
+
+def _finite(value):
+    return isinstance(value, Real) and math.isfinite(value)
+
+
+def cost_key(row, cost_column):
+    """Sort key of a row's cost: latencies to two significant digits (closer ones
+    are timing noise), then the size; NaN last."""
+    value = row[cost_column]
+    if not _finite(value):
+        return (math.inf, math.inf)
+    if cost_column == "latency_s" and value > 0:
+        value = float(f"{value:.2g}")
+    size = row.get("size_bytes", math.inf)
+    return (value, size if _finite(size) else math.inf)
+
+
+def pareto_rows(rows, cost_column, score_column="val_score"):
+    """The rows not dominated in (lower cost, higher score), cheapest first."""
+    points = [r for r in rows if _finite(r[cost_column]) and _finite(r[score_column])]
+    points.sort(key=lambda r: (cost_key(r, cost_column), -r[score_column]))
+    frontier, best = [], -math.inf
+    for r in points:
+        if r[score_column] > best:
+            frontier.append(r)
+            best = r[score_column]
+    return frontier
+
+
+def _table(rows):
+    """A DataFrame of ``rows`` when pandas is installed, else the list of dicts."""
+    try:
+        import pandas as pd
+    except ImportError:
+        return [dict(r) for r in rows]
+    return pd.DataFrame([dict(r) for r in rows])
+
+
+@dataclass
+class Selection:
+    """The student chosen by :meth:`FrontierResult.select`, and why.
+
+    Attributes
+    ----------
+    estimator : DistilledClassifier
+        The fitted candidate (``alpha=0`` for a hard-label one).
+    row : dict
+        Its row of the table (family, capacity, kind, parameters, scores, costs).
+    reference : str
+        What the score was compared with: ``"teacher"``, ``"best"`` or ``"value"``.
+    reference_score : float
+        That score, on the same validation rows.
+    threshold : float
+        ``reference_score - tolerance * |reference_score|``: the lowest score kept.
+    tolerance : float
+        The relative tolerance.
+    cost : str
+        The cost minimised (``"latency"``, ``"size"`` or ``"complexity"``).
+    validation : str
+        Which rows the scores come from, and whether the comparison is biased.
+    biased : bool
+        Whether the validation rows were seen by the teacher (see
+        :class:`BiasedComparisonWarning`).
+    within_tolerance : bool
+        False when no candidate reached the threshold: the best-scoring one is
+        returned instead.
+    n_within : int
+        How many candidates reached the threshold.
+    """
+
+    estimator: object
+    row: dict
+    reference: str
+    reference_score: float
+    threshold: float
+    tolerance: float
+    cost: str
+    validation: str
+    biased: bool
+    within_tolerance: bool
+    n_within: int
+
+    @property
+    def evidence(self):
+        """The selection in one paragraph: what was compared, on which rows."""
+        r = self.row
+        params = "" if r["kind"] == "hard" else f", {r['params']}"
+        chosen = (
+            f"cheapest by {COSTS[self.cost][1]} of the {self.n_within} candidate(s) "
+            f"within {self.tolerance:g} (relative) of the {self.reference} score"
+            if self.within_tolerance
+            else f"NO candidate within {self.tolerance:g} of the {self.reference} "
+            "score; this is the best-scoring one"
+        )
+        text = (
+            f"{r['family']} {r['capacity']} ({r['kind']}{params}): {r['scorer']} "
+            f"{r['val_score']:.4f} against {self.reference} {self.reference_score:.4f} "
+            f"(threshold {self.threshold:.4f}), on {self.validation}; {chosen}."
+        )
+        if _finite(r.get("test_score")):
+            text += f" Test score {r['test_score']:.4f}"
+            if _finite(r.get("teacher_test_score")):
+                text += f" (teacher {r['teacher_test_score']:.4f})"
+            text += "."
+        return text
+
+    def __repr__(self):
+        return f"Selection({self.evidence})"
+
+
+@dataclass
+class FrontierResult:
+    """Every candidate of a compression sweep, measured; see :func:`compression_frontier`.
+
+    Attributes
+    ----------
+    rows : list of dict
+        One row per candidate and kind (``"hard"``: fitted on the labels,
+        ``alpha=0``; ``"distilled"``: the best temperature/alpha of the grid on
+        validation). Columns: ``family``, ``capacity``, ``kind``, ``params``,
+        ``val_score`` (mean over the folds), ``val_score_std``, ``test_score``,
+        ``size_bytes``, ``complexity``, ``complexity_unit``, ``latency_s``,
+        ``latency_path`` (the serving path of ``latency_s``), ``latency_sklearn_s``,
+        ``fit_time_s``, ``scorer``, ``teacher_test_score`` and ``error``.
+    estimators : list of DistilledClassifier
+        The fitted candidate of each row (None where fitting failed).
+    teacher : dict
+        The teacher's ``val_score``, ``test_score``, ``size_bytes``, ``latency_s``
+        and ``latency_path``, measured as the candidates are.
+    scorer : str
+        The name of the score.
+    cost : str
+        The default cost of :meth:`frontier` and :meth:`select`.
+    validation : str
+        Which rows the validation scores come from.
+    biased : bool
+        Whether the teacher has seen those rows (the comparison flatters
+        distillation and the teacher; see :class:`BiasedComparisonWarning`).
+    bias : dict
+        Where test rows were given: the mean ``val_score - test_score`` of each
+        kind (``"optimism_hard"``, ``"optimism_distilled"``) and the mean advantage
+        of distillation over hard labels on validation and on test.
+    complete : bool
+        False when ``max_time`` stopped the sweep before every candidate.
+    message : str
+        How the sweep went (candidates done, skipped, failed; seconds).
+    seconds : float
+        Wall time of the sweep.
+    """
+
+    rows: list
+    estimators: list
+    teacher: dict
+    scorer: str
+    cost: str
+    validation: str
+    biased: bool
+    bias: dict = field(default_factory=dict)
+    complete: bool = True
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def table(self):
+        """The rows: a pandas DataFrame when pandas is installed, else a list of dicts."""
+        return _table(self.rows)
+
+    def _check_cost(self, cost):
+        cost = self.cost if cost is None else cost
+        if cost not in COSTS:
+            raise ValueError(f"cost must be one of {sorted(COSTS)}, got {cost!r}.")
+        return cost
+
+    def frontier(self, kind="distilled", *, cost=None, family=None):
+        """The Pareto frontier (score vs cost) of one kind of training.
+
+        Parameters
+        ----------
+        kind : {"hard", "distilled", "any"}, default="distilled"
+            The candidates fitted on the labels, distilled, or both.
+        cost : {"latency", "size", "complexity"}, default=None
+            None means the cost of the sweep.
+        family : str, default=None
+            Only this family (e.g. ``"tree"``); None means all.
+
+        Returns
+        -------
+        frontier : DataFrame or list of dict
+            The non-dominated rows, cheapest first: none is both cheaper and
+            better-scoring than another on validation.
+        """
+        cost = self._check_cost(cost)
+        if kind not in (*KINDS, "any"):
+            raise ValueError(f"kind must be 'hard', 'distilled' or 'any', got {kind!r}.")
+        rows = [
+            r
+            for r in self.rows
+            if (kind == "any" or r["kind"] == kind)
+            and (family is None or r["family"] == family)
+        ]
+        return _table(pareto_rows(rows, COSTS[cost][0]))
+
+    def reference_score(self, relative_to="teacher", kind="any"):
+        """The score that ``select`` measures the tolerance from."""
+        if isinstance(relative_to, Real) and not isinstance(relative_to, bool):
+            return "value", float(relative_to)
+        if relative_to == "teacher":
+            score = self.teacher.get("val_score", math.nan)
+            if not _finite(score):
+                raise ValueError(
+                    "The teacher has no validation score; pass relative_to='best' or a "
+                    "number."
+                )
+            return "teacher", float(score)
+        if relative_to == "best":
+            scores = [
+                r["val_score"] for r in self._rows_of(kind) if _finite(r["val_score"])
+            ]
+            if not scores:
+                raise ValueError("No candidate has a validation score.")
+            return "best", max(scores)
+        raise ValueError(
+            f"relative_to must be 'teacher', 'best' or a number, got {relative_to!r}."
+        )
+
+    def _rows_of(self, kind):
+        return [r for r in self.rows if kind == "any" or r["kind"] == kind]
+
+    def select(self, tolerance=0.01, relative_to="teacher", *, cost=None, kind="any"):
+        """The cheapest fitted student whose score is within a tolerance.
+
+        Parameters
+        ----------
+        tolerance : float, default=0.01
+            Relative: a candidate is kept when its validation score is at least
+            ``reference - tolerance * |reference|`` (0.01 keeps 99% of the score).
+        relative_to : {"teacher", "best"} or float, default="teacher"
+            The reference: the teacher's score on the same validation rows, the
+            best candidate's, or a number.
+        cost : {"latency", "size", "complexity"}, default=None
+            The cost to minimise; None means the cost of the sweep.
+        kind : {"any", "hard", "distilled"}, default="any"
+            Choose among every candidate, or only one kind of training.
+
+        Returns
+        -------
+        selection : Selection
+            The fitted student, its row and the evidence. If no candidate is within
+            the tolerance, the best-scoring one, with ``within_tolerance=False``
+            (and a :class:`~skdistill.DistillationWarning`).
+        """
+        if not (isinstance(tolerance, Real) and 0 <= tolerance < 1):
+            raise ValueError(
+                f"tolerance must be a number in [0, 1) (relative: 0.01 keeps 99% of the "
+                f"reference score), got {tolerance!r}."
+            )
+        cost = self._check_cost(cost)
+        if kind not in (*KINDS, "any"):
+            raise ValueError(f"kind must be 'hard', 'distilled' or 'any', got {kind!r}.")
+        reference, score = self.reference_score(relative_to, kind)
+        threshold = score - tolerance * abs(score)
+        column = COSTS[cost][0]
+        indices = [
+            i
+            for i, r in enumerate(self.rows)
+            if (kind == "any" or r["kind"] == kind)
+            and self.estimators[i] is not None
+            and _finite(r["val_score"])
+        ]
+        if not indices:
+            raise ValueError(
+                "No candidate was fitted and scored; see the table's error column, or "
+                "raise max_time."
+            )
+        within = [i for i in indices if self.rows[i]["val_score"] >= threshold]
+        if within:
+            best = min(
+                within,
+                key=lambda i: (cost_key(self.rows[i], column), -self.rows[i]["val_score"]),
+            )
+        else:
+            best = max(indices, key=lambda i: self.rows[i]["val_score"])
+            warnings.warn(
+                f"No candidate reaches {threshold:.4f} ({reference} score "
+                f"{score:.4f} minus {tolerance:g} of it) on validation; the best one, "
+                f"{self.rows[best]['family']} {self.rows[best]['capacity']} "
+                f"({self.rows[best]['val_score']:.4f}), is returned. Raise the "
+                "tolerance, or add larger students.",
+                DistillationWarning,
+                stacklevel=2,
+            )
+        return Selection(
+            estimator=self.estimators[best],
+            row=dict(self.rows[best]),
+            reference=reference,
+            reference_score=score,
+            threshold=threshold,
+            tolerance=float(tolerance),
+            cost=cost,
+            validation=self.validation,
+            biased=self.biased,
+            within_tolerance=bool(within),
+            n_within=len(within),
+        )
+
+    def __repr__(self):
+        return (
+            f"FrontierResult({len(self.rows)} rows, scorer={self.scorer!r}, "
+            f"cost={self.cost!r}, validation={self.validation!r}; {self.message})"
+        )
