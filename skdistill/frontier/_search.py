@@ -277,7 +277,7 @@ def _plain_progress(iterable, total):
         yield item
 
 
-# -- the estimator --------------------------------------------------------------------------
+# -- the estimator ---------------------------------------------------------------------
 
 
 def _best_has(method):
@@ -828,8 +828,10 @@ class _Plan:
         }
 
 
-def compression_frontier(teacher, X, y, *, students="auto", X_val=None, y_val=None,
-                         X_test=None, y_test=None, teacher_train_mask=None, **params):  # fmt: skip
+def compression_frontier(
+    teacher, X, y, *, students="auto", X_val=None, y_val=None, X_test=None,
+    y_test=None, teacher_train_mask=None, **params,
+):  # fmt: skip
     """Sweep students hard and distilled; return the measured compression frontier.
 
     The function form of :class:`CompressionSearch`: it fits one and returns its
