@@ -335,7 +335,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         candidate's, or a number.
     max_time : float, default=None
         Seconds the sweep may take: no candidate starts after that (one that has
-        started finishes); the result says how many were skipped. None: no limit.
+        started finishes, and the first always runs); the result says how many
+        were skipped. None: no limit.
     n_jobs : int, default=None
         Candidates fitted in parallel (joblib); None means 1.
     verbose : int, default=0
@@ -533,8 +534,10 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         seed = streams.seed("candidates")
         jobs = (
-            delayed(_evaluate)(c, folds, final, configs, scorer, test, seed, deadline)
-            for c in candidates
+            delayed(_evaluate)(
+                c, folds, final, configs, scorer, test, seed, deadline if i else None
+            )  # the first candidate always runs: the sweep has something to select
+            for i, c in enumerate(candidates)
         )
         outcomes = Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs)
         rows, estimators, skipped = [], [], 0
