@@ -16,14 +16,22 @@ from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .._compat import HasMethods, Interval, StrOptions, fit_context, safe_indexing
+from .._compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    fit_context,
+    safe_indexing,
+    safe_tags,
+)
 from .._distill import DistilledClassifier
 from .._seeding import RandomStreams
 from .._teacher import compute_teacher_logits, fitted_teacher, teacher_classes
@@ -326,7 +334,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         distilled candidate (e.g. add ``"transfer_set": [None, "gaussian"]``);
         None means ``{"temperature": [1, 3], "alpha": [0.5, 1]}``.
     cv : int, cross-validation generator or iterable, default=3
-        Folds of the training rows when no ``X_val`` is given.
+        Folds of the training rows when no ``X_val`` is given; an int is a number
+        of shuffled stratified folds (seeded by ``random_state``).
     tolerance : float, default=0.01
         Relative: the selected student keeps at least ``1 - tolerance`` of the
         reference score.
@@ -511,7 +520,12 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         """
         started = time.time()
         deadline = None if self.max_time is None else started + float(self.max_time)
-        X = validate_X(X, estimator=self, allow_nan=True)
+        X = validate_X(X, estimator=self, allow_nan=self._allow_nan())
+        if sparse.issparse(X):
+            raise TypeError(
+                "CompressionSearch takes dense rows (its students are timed one row at "
+                "a time, and exported to ONNX); got a sparse matrix. Pass X.toarray()."
+            )
         validate_data(self, X, y, skip_check_array=True)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -596,6 +610,28 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.classes_ = np.asarray(self.best_estimator_.classes_)
         return self
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # NaN only where the teacher and every student given take it ("auto" has a
+        # logistic regression, which does not).
+        students = [] if isinstance(self.students, str) else self.students
+        if isinstance(students, dict):
+            students = list(students.values())
+        models = [self.teacher, *(s[-1] if isinstance(s, tuple) else s for s in students)]
+        tags.input_tags.allow_nan = bool(students) and all(
+            safe_tags(model).input_tags.allow_nan for model in models
+        )
+        tags.input_tags.sparse = False
+        return tags
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        X = validate_X(X, estimator=self, allow_nan=self._allow_nan())
+        return validate_data(self, X, reset=False, skip_check_array=True)
+
+    def _allow_nan(self):
+        return self.__sklearn_tags__().input_tags.allow_nan
+
     def predict(self, X):
         """Predict class labels with the selected student.
 
@@ -609,7 +645,7 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels.
         """
-        check_is_fitted(self)
+        X = self._check_X(X)
         return self.best_estimator_.predict(X)
 
     @available_if(_best_has("predict_proba"))
@@ -626,7 +662,7 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, columns in the order of ``classes_``.
         """
-        check_is_fitted(self)
+        X = self._check_X(X)
         return self.best_estimator_.predict_proba(X)
 
     @available_if(_best_has("decision_function"))
@@ -643,7 +679,7 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
             The student's logits.
         """
-        check_is_fitted(self)
+        X = self._check_X(X)
         return self.best_estimator_.decision_function(X)
 
 
@@ -756,7 +792,12 @@ class _Plan:
             self.teacher_val_score = float(self.scorer(self.teacher, X_val, y_val))
             self.description = f"{len(y_val)} validation rows (X_val)"
             return [_Part(X, y, logits, labeler, X_val, y_val)], None
-        cv = check_cv(search.cv, y, classifier=True)
+        if isinstance(search.cv, Integral):  # shuffled: rows may come sorted
+            cv = StratifiedKFold(
+                search.cv, shuffle=True, random_state=self.streams.seed("cv")
+            )
+        else:
+            cv = check_cv(search.cv, y, classifier=True)
         folds, teacher_scores = [], []
         for k, (train, test) in enumerate(cv.split(X, y)):
             if self.mask is not None:
