@@ -276,8 +276,15 @@ def test_n_jobs_gives_the_same_rows(data, teacher):
     X_train, y_train, X_val, y_val, *_ = data
     results = [
         compression_frontier(
-            teacher, X_train, y_train, students=_students()[:2], X_val=X_val,
-            y_val=y_val, param_grid=GRID, n_jobs=n_jobs, random_state=0,
+            teacher,
+            X_train,
+            y_train,
+            students=_students()[:2],
+            X_val=X_val,
+            y_val=y_val,
+            param_grid=GRID,
+            n_jobs=n_jobs,
+            random_state=0,
         )  # fmt: skip
         for n_jobs in (1, 2)
     ]
