@@ -109,7 +109,8 @@ def run_set(name, max_train, seed):
         })  # fmt: skip
         log(f"{name} / {label}: {rows[-1]['selected']}, test {chosen['test_score']:.4f} "
             f"vs teacher {teacher_row['test_score']:.4f}, "
-            f"size x{rows[-1]['size_ratio']:.0f}, latency x{rows[-1]['latency_ratio']:.0f} ({chosen['latency_path']}); "
+            f"size x{rows[-1]['size_ratio']:.0f}, "
+            f"latency x{rows[-1]['latency_ratio']:.0f} ({chosen['latency_path']}); "
             f"{seconds / 60:.1f} min")  # fmt: skip
     return rows
 
