@@ -923,7 +923,7 @@ def compression_frontier(
     >>> teacher = RandomForestClassifier(n_estimators=30, random_state=0)
     >>> result = compression_frontier(
     ...     teacher, X, y, students=[DecisionTreeClassifier(max_depth=d) for d in (2, 4)],
-    ...     cost="complexity", random_state=0)
+    ...     cost="complexity", tolerance=0.1, random_state=0)
     >>> result.validation.startswith("3-fold cross-validation, the teacher cross-fitted")
     True
     >>> selection = result.select(tolerance=0.1)
