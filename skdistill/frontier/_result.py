@@ -12,46 +12,12 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from ..exceptions import DistillationWarning
+from ..report._pareto import COSTS, cost_key, finite, pareto_rows
 
-__all__ = ["COSTS", "FrontierResult", "Selection", "cost_key", "pareto_rows"]
-
-#: ``cost`` name -> (column of the table, words for it).
-COSTS = {
-    "latency": ("latency_s", "single-row latency (s)"),
-    "size": ("size_bytes", "size (bytes, pickled)"),
-    "complexity": ("complexity", "complexity (nodes, coefficients or parameters)"),
-}
+__all__ = ["FrontierResult", "Selection"]
 
 #: Kinds of training of each candidate.
 KINDS = ("hard", "distilled")
-
-
-def _finite(value):
-    return isinstance(value, Real) and math.isfinite(value)
-
-
-def cost_key(row, cost_column):
-    """Sort key of a row's cost: latencies to two significant digits (closer ones
-    are timing noise), then the size; NaN last."""
-    value = row[cost_column]
-    if not _finite(value):
-        return (math.inf, math.inf)
-    if cost_column == "latency_s" and value > 0:
-        value = float(f"{value:.2g}")
-    size = row.get("size_bytes", math.inf)
-    return (value, size if _finite(size) else math.inf)
-
-
-def pareto_rows(rows, cost_column, score_column="val_score"):
-    """The rows not dominated in (lower cost, higher score), cheapest first."""
-    points = [r for r in rows if _finite(r[cost_column]) and _finite(r[score_column])]
-    points.sort(key=lambda r: (cost_key(r, cost_column), -r[score_column]))
-    frontier, best = [], -math.inf
-    for r in points:
-        if r[score_column] > best:
-            frontier.append(r)
-            best = r[score_column]
-    return frontier
 
 
 def _table(rows):
@@ -124,9 +90,9 @@ class Selection:
             f"{r['val_score']:.4f} against {self.reference} {self.reference_score:.4f} "
             f"(threshold {self.threshold:.4f}), on {self.validation}; {chosen}."
         )
-        if _finite(r.get("test_score")):
+        if finite(r.get("test_score")):
             text += f" Test score {r['test_score']:.4f}"
-            if _finite(r.get("teacher_test_score")):
+            if finite(r.get("teacher_test_score")):
                 text += f" (teacher {r['teacher_test_score']:.4f})"
             text += "."
         return text
@@ -233,16 +199,14 @@ class FrontierResult:
             return "value", float(relative_to)
         if relative_to == "teacher":
             score = self.teacher.get("val_score", math.nan)
-            if not _finite(score):
+            if not finite(score):
                 raise ValueError(
                     "The teacher has no validation score; pass relative_to='best' or a "
                     "number."
                 )
             return "teacher", float(score)
         if relative_to == "best":
-            scores = [
-                r["val_score"] for r in self._rows_of(kind) if _finite(r["val_score"])
-            ]
+            scores = [r["val_score"] for r in self._rows_of(kind) if finite(r["val_score"])]
             if not scores:
                 raise ValueError("No candidate has a validation score.")
             return "best", max(scores)
@@ -292,7 +256,7 @@ class FrontierResult:
             for i, r in enumerate(self.rows)
             if (kind == "any" or r["kind"] == kind)
             and self.estimators[i] is not None
-            and _finite(r["val_score"])
+            and finite(r["val_score"])
         ]
         if not indices:
             raise ValueError(

@@ -32,14 +32,15 @@ from .._compat import (
     safe_indexing,
     safe_tags,
 )
-from .._distill import DistilledClassifier
+from .._distill import DistilledClassifier, _BaseDistiller
 from .._seeding import RandomStreams
 from .._teacher import compute_teacher_logits, fitted_teacher, teacher_classes
 from .._validation import is_fitted, name_of, validate_X
 from ..exceptions import DistillationWarning
 from ..report import make_recall_at_fpr_scorer, model_complexity, model_size
+from ..report._pareto import COSTS
 from ._candidates import resolve_candidates
-from ._result import COSTS, FrontierResult
+from ._result import FrontierResult
 
 __all__ = ["BiasedComparisonWarning", "CompressionSearch", "compression_frontier"]
 
@@ -477,14 +478,9 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
 
-    def __sklearn_clone__(self):
-        """Clone the parameters, keeping a fitted teacher by reference (see
-        :class:`~skdistill.DistilledClassifier`)."""
-        params = self.get_params(deep=False)
-        teacher = params.pop("teacher")
-        teacher = teacher if is_fitted(teacher) else clone(teacher)
-        params = {key: clone(value, safe=False) for key, value in params.items()}
-        return type(self)(teacher=teacher, **params)
+    # Clone the parameters, keeping a fitted teacher by reference: the distillers'
+    # mechanism (that of sklearn.frozen.FrozenEstimator), shared rather than copied.
+    __sklearn_clone__ = _BaseDistiller.__sklearn_clone__
 
     @fit_context(prefer_skip_nested_validation=False)
     def fit(

@@ -2,29 +2,10 @@
 
 import math
 
+from ._pareto import COSTS, finite, pareto_rows
 from ._plotting import DisplayMixin
 
 __all__ = ["CompressionFrontierDisplay"]
-
-_COST_LABELS = {
-    "latency": ("latency_s", "single-row latency (s, fastest path measured)"),
-    "size": ("size_bytes", "size (bytes, pickled)"),
-    "complexity": ("complexity", "complexity (nodes, coefficients or parameters)"),
-}
-
-
-def _finite(value):
-    return isinstance(value, int | float) and math.isfinite(value)
-
-
-def _frontier(points):
-    """Non-dominated ``(cost, score)`` points, cheapest first."""
-    frontier, best = [], -math.inf
-    for cost, score in sorted(points, key=lambda p: (p[0], -p[1])):
-        if score > best:
-            frontier.append((cost, score))
-            best = score
-    return frontier
 
 
 class CompressionFrontierDisplay(DisplayMixin):
@@ -188,7 +169,7 @@ class CompressionFrontierDisplay(DisplayMixin):
         display = cls(
             rows=result.rows,
             teacher_score=result.teacher.get("val_score", math.nan),
-            teacher_cost=result.teacher.get(_COST_LABELS[cost][0]),
+            teacher_cost=result.teacher.get(COSTS[cost][0]),
             cost=cost,
             score_name=result.scorer,
             threshold=None if selection is None else selection.threshold,
@@ -210,11 +191,9 @@ class CompressionFrontierDisplay(DisplayMixin):
         display : CompressionFrontierDisplay
             This display.
         """
-        if self.cost not in _COST_LABELS:
-            raise ValueError(
-                f"cost must be one of {sorted(_COST_LABELS)}, got {self.cost!r}."
-            )
-        column, label = _COST_LABELS[self.cost]
+        if self.cost not in COSTS:
+            raise ValueError(f"cost must be one of {sorted(COSTS)}, got {self.cost!r}.")
+        column, label = COSTS[self.cost]
         ax = self._set_axes(ax)
         self.lines_, self.points_ = {}, {}
         self.teacher_line_ = self.teacher_marker_ = None
@@ -226,32 +205,34 @@ class CompressionFrontierDisplay(DisplayMixin):
                 ("hard", "--", "none"),
                 ("distilled", "-", color),
             ):
-                points = [
-                    (row[column], row["val_score"])
+                rows = [
+                    row
                     for row in self.rows
                     if row["family"] == family
                     and row["kind"] == kind
-                    and _finite(row[column])
-                    and _finite(row["val_score"])
+                    and finite(row[column])
+                    and finite(row["val_score"])
                     and row[column] > 0
                 ]
-                if not points:
+                if not rows:
                     continue
-                xs, ys = zip(*points, strict=True)
                 self.points_[family, kind] = ax.scatter(
-                    xs, ys, s=28, marker="o", facecolors=face, edgecolors=color,
+                    [row[column] for row in rows], [row["val_score"] for row in rows],
+                    s=28, marker="o", facecolors=face, edgecolors=color,
                     linewidths=1.2, zorder=3,
                 )  # fmt: skip
-                fx, fy = zip(*_frontier(points), strict=True)
+                frontier = pareto_rows(rows, column)
+                fx = [row[column] for row in frontier]
+                fy = [row["val_score"] for row in frontier]
                 (self.lines_[family, kind],) = ax.plot(
                     fx, fy, linestyle=line_style, color=color, linewidth=1.5,
                     label=f"{family} ({kind})", drawstyle="steps-post",
                 )  # fmt: skip
-        if _finite(self.teacher_score):
+        if finite(self.teacher_score):
             self.teacher_line_ = ax.axhline(
                 self.teacher_score, color="black", linewidth=2, label="teacher", zorder=2
             )
-        if _finite(self.teacher_score) and _finite(self.teacher_cost):
+        if finite(self.teacher_score) and finite(self.teacher_cost):
             (self.teacher_marker_,) = ax.plot(
                 [self.teacher_cost], [self.teacher_score], marker="D", markersize=8,
                 color="black", linestyle="none", zorder=4,
@@ -259,13 +240,13 @@ class CompressionFrontierDisplay(DisplayMixin):
         top = self.reference_score if self.reference_score is not None else (
             self.teacher_score
         )  # fmt: skip
-        if self.threshold is not None and _finite(top):
+        if self.threshold is not None and finite(top):
             self.band_ = ax.axhspan(
                 self.threshold, top, color="grey", alpha=0.2, zorder=1,
                 label=f"tolerance (>= {self.threshold:.4f})",
             )  # fmt: skip
         selected = self.selected
-        if selected is not None and _finite(selected.get(column)):
+        if selected is not None and finite(selected.get(column)):
             (self.selected_marker_,) = ax.plot(
                 [selected[column]], [selected["val_score"]], marker="*", markersize=18,
                 color="gold", markeredgecolor="black", linestyle="none", zorder=5,
