@@ -262,14 +262,37 @@ def test_auto_candidates_cover_families():
     from skdistill.frontier._candidates import auto_candidates
 
     families = {c.family for c in auto_candidates()}
-    assert {"logreg", "tree"} <= families
-    for module, family in [("lightgbm", "lightgbm"), ("xgboost", "xgboost"),
-                           ("torch", "mlp")]:  # fmt: skip
+    assert {"logreg", "tree", "mlp"} <= families  # the MLP is scikit-learn's: no torch
+    for module in ("lightgbm", "xgboost"):
         try:
             __import__(module)
         except ImportError:
             continue
-        assert family in families
+        assert module in families
+
+
+def test_auto_mlp_without_torch(monkeypatch):
+    from skdistill.frontier._candidates import auto_candidates
+
+    monkeypatch.setitem(sys.modules, "torch", None)
+    (mlp,) = [c for c in auto_candidates() if c.family == "mlp"]
+    assert type(mlp.student[-1]).__name__ == "MLPClassifier"
+
+
+def test_skorch_net_passed_in_students():
+    from _nets import skorch_net
+
+    X, y = make_classification(n_samples=300, n_features=5, random_state=0)
+    X = X.astype(np.float32)
+    teacher = LogisticRegression().fit(X[:200], y[:200])
+    result = compression_frontier(
+        teacher, X[:200], y[:200], X_val=X[200:], y_val=y[200:],
+        students=[("net8", skorch_net(5, 2))],
+        param_grid={"temperature": [2.0], "alpha": [1.0]}, random_state=0,
+    )  # fmt: skip
+    assert [r["family"] for r in result.rows] == ["NeuralNetClassifier"] * 2
+    assert all(not r["error"] and r["val_score"] > 0.8 for r in result.rows)
+    assert result.select(0.1).estimator.predict(X[200:]).shape == (100,)
 
 
 def test_n_jobs_gives_the_same_rows(data, teacher):

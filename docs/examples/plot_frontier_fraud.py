@@ -57,10 +57,11 @@ teacher = VotingClassifier(
 # %%
 # The sweep
 # ---------
-# Three scikit-learn families keep this example fast; ``students="auto"`` adds LightGBM,
-# XGBoost and an MLP when they are installed. Each student is fitted on the labels
-# and distilled over a small temperature/alpha grid; the cost here is the pickled
-# size (``cost="latency"``, the default, times single rows on the fastest path).
+# Three scikit-learn families keep this example fast; ``students="auto"`` adds
+# LightGBM and XGBoost (when installed) and a small scikit-learn MLP. Each student
+# is fitted on the labels and distilled over a small temperature/alpha grid; the
+# cost here is the pickled size (``cost="latency"``, the default, times single rows
+# on the fastest path).
 students = [
     ("logreg", "C=1", make_pipeline(StandardScaler(), LogisticRegression())),
     *[

@@ -2,8 +2,9 @@
 
 ``students="auto"`` gives, cheapest first: a scaled logistic regression, decision
 trees by depth, LightGBM and XGBoost models by rounds x leaves (when installed) and
-a small scaled MLP (when torch is installed, the extra that brings the neural-network
-students). A user's list is taken as it is.
+a small scaled scikit-learn MLP (always: it needs no torch). A user's list is taken
+as it is; torch nets (skorch ``NeuralNetClassifier``) are passed there, built for
+the data's feature and class counts.
 """
 
 import importlib.util
@@ -45,6 +46,7 @@ def _installed(module):
 def auto_candidates():
     """The default sweep, cheapest families and sizes first (see module docstring)."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     from sklearn.tree import DecisionTreeClassifier
@@ -84,20 +86,16 @@ def auto_candidates():
             )
             for rounds, depth in XGBOOST_SIZES
         ]
-    if _installed("torch"):
-        from sklearn.neural_network import MLPClassifier
-
-        candidates += [
-            Candidate(
-                "mlp",
-                "x".join(map(str, sizes)),
-                make_pipeline(
-                    StandardScaler(),
-                    MLPClassifier(sizes, max_iter=300, early_stopping=True),
-                ),
-            )
-            for sizes in MLP_SIZES
-        ]
+    candidates += [
+        Candidate(
+            "mlp",
+            "x".join(map(str, sizes)),
+            make_pipeline(
+                StandardScaler(), MLPClassifier(sizes, max_iter=300, early_stopping=True)
+            ),
+        )
+        for sizes in MLP_SIZES
+    ]
     return candidates
 
 

@@ -386,8 +386,10 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     trees of depth 2, 3, 4, 6, 8; with LightGBM installed, ``LGBMClassifier`` of
     10x4, 30x8, 100x8, 100x16 and 300x16 rounds x leaves (native soft-target
     strategy); with XGBoost, ``XGBClassifier`` of 10, 30 and 100 rounds of depth 2,
-    3 and 4; with torch (the neural-network extra), a scaled one-hidden-layer
-    ``MLPClassifier`` of 16 units.
+    3 and 4; a scaled one-hidden-layer scikit-learn ``MLPClassifier`` of 16
+    units (no torch needed). Torch nets are passed in ``students``: a skorch
+    ``NeuralNetClassifier`` whose module is built for the data's feature and
+    class counts (its ``module-logit`` strategy distils it).
 
     Validation, most honest first:
 
