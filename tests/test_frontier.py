@@ -12,7 +12,6 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdistill import DistillationWarning, DistilledClassifier
 from skdistill.frontier import (
@@ -391,30 +390,3 @@ def test_cli_student_auto(tmp_path):
     assert {"family", "kind", "val_score", "latency_s"} <= set(table.columns)
     assert len(table) >= 10
     assert (tmp_path / "student_frontier.png").stat().st_size > 1000
-
-
-def _check_instances():
-    return [
-        CompressionSearch(
-            LogisticRegression(),
-            [DecisionTreeClassifier(max_depth=2)],
-            scoring="accuracy",
-            cost="size",
-            param_grid={"alpha": [1.0]},
-            cv=2,
-            tolerance=0.5,
-        )
-    ]
-
-
-#: Checks that cannot pass, and why.
-_EXPECTED_FAILURES = {}
-
-
-@parametrize_with_checks(
-    _check_instances(), expected_failed_checks=lambda est: _EXPECTED_FAILURES
-)
-def test_sklearn_compatible(estimator, check):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DistillationWarning)
-        check(estimator)
