@@ -73,6 +73,7 @@ ESTIMATORS = [
         param_grid={"alpha": [1.0]},
         cv=2,
         tolerance=0.5,
+        n_resamples=20,
     ),
 ]
 

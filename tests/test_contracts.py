@@ -202,7 +202,7 @@ def _compression_search():
     students = [DecisionTreeClassifier(max_depth=d, random_state=0) for d in (2, 3)]
     search = CompressionSearch(
         teacher, students, cost="size", param_grid={"alpha": [1.0]}, cv=2,
-        scoring="accuracy", tolerance=0.1, random_state=0,
+        scoring="accuracy", tolerance=0.1, n_resamples=20, random_state=0,
     )  # fmt: skip
     return _fit_quietly(search, X, y)
 

@@ -81,7 +81,7 @@ def test_sweep_rows_and_costs(search, data):
 
 def test_select_is_cheapest_within_tolerance(search):
     result = search.result_
-    selection = result.select(tolerance=0.05, cost="size")
+    selection = result.select(tolerance=0.05, cost="size", confidence=None)
     threshold = 0.95 * result.teacher["val_score"]
     assert selection.threshold == pytest.approx(threshold)
     within = [r for r in result.rows if r["val_score"] >= threshold]
@@ -90,8 +90,8 @@ def test_select_is_cheapest_within_tolerance(search):
     assert selection.estimator in result.estimators
     assert "validation rows (X_val)" in selection.evidence
     assert f"{selection.reference_score:.4f}" in selection.evidence
-    # the fitted search predicts with the same student, refitted with the default map
-    assert search.selection_.row == selection.row
+    # the fitted search predicts with its selection, refitted with the default map
+    assert search.selection_.row == result.select(tolerance=0.05, cost="size").row
     assert search.predict_proba(search_rows(search)).shape[1] == 2
 
 
@@ -109,16 +109,82 @@ def test_select_by_kind_and_best(search, kind):
 
 def test_select_nothing_within_tolerance_warns(search):
     with pytest.warns(DistillationWarning, match="No candidate reaches"):
-        selection = search.result_.select(0.0, relative_to=2.0)
+        selection = search.result_.select(0.0, relative_to=2.0, confidence=None)
     assert not selection.within_tolerance
     best = max(r["val_score"] for r in search.result_.rows)
     assert selection.row["val_score"] == best
 
 
+def test_bootstrap_is_paired_and_reported(search):
+    result = search.result_
+    boot = result.bootstrap
+    assert boot["scores"].shape == (len(result.rows), boot["n_resamples"])
+    assert np.isfinite(boot["scores"]).all() and np.isfinite(boot["teacher"]).all()
+    for row, scores in zip(result.rows, boot["scores"], strict=True):
+        assert row["val_score_se"] == pytest.approx(np.std(scores))
+        assert 0 < row["val_score_se"] < 0.1 and 0 <= row["p_within"] <= 1
+        # pairing: the gap to the teacher varies less than the two scores apart
+        gap = np.var(scores - boot["teacher"])
+        assert gap < np.var(scores) + np.var(boot["teacher"])
+    assert [r["p_within"] for r in result.rows] == result.within_probabilities(0.05)
+
+
+@pytest.mark.parametrize("scoring", ["roc_auc", "accuracy"])
+def test_bootstrap_replays_the_scorer(scoring):
+    from sklearn.metrics import get_scorer
+
+    from skdistill.frontier._bootstrap import _resamples, bootstrap_scores, outputs_of
+
+    X, y = make_classification(n_samples=200, weights=[0.8], random_state=1)
+    model = LogisticRegression().fit(X[:100], y[:100])
+    scorer = get_scorer(scoring)
+    got = bootstrap_scores(
+        scorer, [outputs_of(model, X[100:])], model.classes_, [y[100:]], 30, 0
+    )
+    expected = [
+        scorer(model, X[100:][i], y[100:][i]) for (i,) in _resamples([y[100:]], 30, 0)
+    ]
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
+
+
+def test_confidence_refuses_a_student_at_the_threshold(search):
+    """On 190 validation rows, the plain rule keeps a student whose score sits at the
+    threshold (a coin toss on new rows); the paired bootstrap does not."""
+    result = search.result_
+    teacher = result.teacher["val_score"]
+    cheapest = min(result.rows, key=lambda r: r["size_bytes"])
+    tolerance = (teacher - cheapest["val_score"]) / teacher + 1e-9
+    plain = result.select(tolerance, cost="size", confidence=None)
+    assert plain.row == cheapest and plain.p_within < 0.8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DistillationWarning)
+        sure = result.select(tolerance, cost="size", confidence=0.8)
+    assert sure.row != cheapest and sure.p_within > plain.p_within
+    assert sure.row["size_bytes"] >= plain.row["size_bytes"]
+    if sure.within_tolerance:
+        assert sure.gap_lower >= -tolerance and sure.row["val_score"] >= sure.threshold
+    assert "paired bootstrap resamples" in sure.evidence
+    assert f"{sure.row['val_score_se']:.4f}" in sure.evidence
+
+
+def test_without_bootstrap_the_score_decides(data, teacher):
+    X_train, y_train, X_val, y_val, *_ = data
+    result = compression_frontier(
+        teacher, X_train, y_train, X_val=X_val, y_val=y_val, students=_students()[:2],
+        param_grid=GRID, cost="size", tolerance=0.5, n_resamples=0, random_state=0,
+    )  # fmt: skip
+    assert result.bootstrap == {}
+    assert all(math.isnan(r["val_score_se"]) for r in result.rows)
+    selection = result.select(0.5, cost="size")
+    assert selection.row == result.select(0.5, cost="size", confidence=None).row
+    assert "No bootstrap available" in selection.evidence
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [({"tolerance": 1.5}, "tolerance"), ({"cost": "watts"}, "cost"),
-     ({"kind": "soft"}, "kind"), ({"relative_to": "median"}, "relative_to")],
+     ({"kind": "soft"}, "kind"), ({"relative_to": "median"}, "relative_to"),
+     ({"confidence": 1.0}, "confidence")],
 )  # fmt: skip
 def test_select_errors(search, kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -148,7 +214,7 @@ def test_teacher_unchanged_and_kept(data):
     teacher = LogisticRegression(max_iter=500).fit(X_train, y_train)
     before = joblib.hash(teacher)
     search = CompressionSearch(
-        teacher, _students()[:1], param_grid=GRID, random_state=0
+        teacher, _students()[:1], param_grid=GRID, n_resamples=20, random_state=0
     ).fit(X_train, y_train, X_val=X_val, y_val=y_val)
     assert joblib.hash(teacher) == before
     assert search.teacher_ is teacher
@@ -162,6 +228,7 @@ def test_biased_comparison_warns(data, teacher):
     with pytest.warns(BiasedComparisonWarning, match="X_val and y_val"):
         result = compression_frontier(
             teacher, X_train, y_train, students=_students()[:2], param_grid=GRID,
+            n_resamples=20,
             random_state=0,
         )  # fmt: skip
     assert result.biased and "BIASED" in result.validation
@@ -186,7 +253,8 @@ def test_honest_paths_do_not_warn(data, teacher, how):
     with warnings.catch_warnings():
         warnings.simplefilter("error", BiasedComparisonWarning)
         result = compression_frontier(
-            model, X, y, students=_students()[:2], param_grid=GRID, random_state=0,
+            model, X, y, students=_students()[:2], param_grid=GRID, n_resamples=20,
+            random_state=0,
             **kwargs,
         )  # fmt: skip
     assert not result.biased
@@ -198,7 +266,7 @@ def test_honest_paths_do_not_warn(data, teacher, how):
 def test_max_time_stops_cleanly(data, teacher):
     X_train, y_train, X_val, y_val, *_ = data
     search = CompressionSearch(
-        teacher, _students(), param_grid=GRID, max_time=1e-9, random_state=0
+        teacher, _students(), param_grid=GRID, max_time=1e-9, n_resamples=20, random_state=0
     ).fit(X_train, y_train, X_val=X_val, y_val=y_val)
     result = search.result_
     assert not result.complete
@@ -227,7 +295,7 @@ def test_failed_candidate_is_reported(data, teacher):
                 ("bad", DecisionTreeClassifier(max_depth=-3))]  # fmt: skip
     result = compression_frontier(
         teacher, X_train, y_train, students=students, X_val=X_val, y_val=y_val,
-        param_grid=GRID, random_state=0,
+        param_grid=GRID, n_resamples=20, random_state=0,
     )  # fmt: skip
     errors = [r["error"] for r in result.rows if r["capacity"] == "bad"]
     assert errors and all("max_depth" in e for e in errors)
@@ -251,7 +319,7 @@ def test_recall_at_fpr_scoring(data, teacher):
     X_train, y_train, X_val, y_val, *_ = data
     result = compression_frontier(
         teacher, X_train, y_train, students=_students()[1:2], X_val=X_val, y_val=y_val,
-        scoring="recall_at_fpr", param_grid=GRID, random_state=0,
+        scoring="recall_at_fpr", param_grid=GRID, n_resamples=20, random_state=0,
     )  # fmt: skip
     assert result.scorer == "recall at 1% FPR"
     assert all(0 <= r["val_score"] <= 1 for r in result.rows)
@@ -287,7 +355,7 @@ def test_skorch_net_passed_in_students():
     result = compression_frontier(
         teacher, X[:200], y[:200], X_val=X[200:], y_val=y[200:],
         students=[("net8", skorch_net(5, 2))],
-        param_grid={"temperature": [2.0], "alpha": [1.0]}, random_state=0,
+        param_grid={"temperature": [2.0], "alpha": [1.0]}, n_resamples=20, random_state=0,
     )  # fmt: skip
     assert [r["family"] for r in result.rows] == ["NeuralNetClassifier"] * 2
     assert all(not r["error"] and r["val_score"] > 0.8 for r in result.rows)
@@ -306,6 +374,7 @@ def test_n_jobs_gives_the_same_rows(data, teacher):
             y_val=y_val,
             param_grid=GRID,
             n_jobs=n_jobs,
+            n_resamples=20,
             random_state=0,
         )  # fmt: skip
         for n_jobs in (1, 2)

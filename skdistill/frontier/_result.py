@@ -11,8 +11,11 @@ import warnings
 from dataclasses import dataclass, field
 from numbers import Real
 
+import numpy as np
+
 from ..exceptions import DistillationWarning
 from ..report._pareto import COSTS, cost_key, finite, pareto_rows
+from ._bootstrap import gap_lower_bound, relative_gaps, within_probability
 
 __all__ = ["FrontierResult", "Selection"]
 
@@ -58,7 +61,20 @@ class Selection:
         False when no candidate reached the threshold: the best-scoring one is
         returned instead.
     n_within : int
-        How many candidates reached the threshold.
+        How many candidates met the rule (the threshold, and with ``confidence``
+        the bootstrap lower bound).
+    confidence : float or None
+        The confidence required (None: the validation score alone decided).
+    p_within : float
+        Share of the paired bootstrap resamples of the validation rows in which
+        this student is within the tolerance of the reference (NaN without a
+        bootstrap).
+    gap_lower : float
+        The ``1 - confidence`` quantile of its relative gap to the reference over
+        those resamples (``-0.012``: with that confidence, at most 1.2% below);
+        NaN without a bootstrap or a confidence.
+    n_resamples : int
+        Bootstrap resamples behind ``p_within`` and ``gap_lower`` (0: none).
     """
 
     estimator: object
@@ -72,24 +88,50 @@ class Selection:
     biased: bool
     within_tolerance: bool
     n_within: int
+    confidence: float | None = None
+    p_within: float = math.nan
+    gap_lower: float = math.nan
+    n_resamples: int = 0
 
     @property
     def evidence(self):
         """The selection in one paragraph: what was compared, on which rows."""
         r = self.row
         params = "" if r["kind"] == "hard" else f", {r['params']}"
+        sure = (
+            f" with confidence {self.confidence:g} (paired bootstrap)"
+            if finite(self.gap_lower)
+            else ""
+        )
         chosen = (
             f"cheapest by {COSTS[self.cost][1]} of the {self.n_within} candidate(s) "
-            f"within {self.tolerance:g} (relative) of the {self.reference} score"
+            f"within {self.tolerance:g} (relative) of the {self.reference} score{sure}"
             if self.within_tolerance
             else f"NO candidate within {self.tolerance:g} of the {self.reference} "
-            "score; this is the best-scoring one"
+            f"score{sure}; this is the "
+            + ("most likely one" if finite(self.gap_lower) else "best-scoring one")
         )
+        se = r.get("val_score_se", math.nan)
+        spread = f" (bootstrap s.e. {se:.4f})" if finite(se) else ""
         text = (
             f"{r['family']} {r['capacity']} ({r['kind']}{params}): {r['scorer']} "
-            f"{r['val_score']:.4f} against {self.reference} {self.reference_score:.4f} "
-            f"(threshold {self.threshold:.4f}), on {self.validation}; {chosen}."
+            f"{r['val_score']:.4f}{spread} against {self.reference} "
+            f"{self.reference_score:.4f} (threshold {self.threshold:.4f}), on "
+            f"{self.validation}; {chosen}."
         )
+        if finite(self.p_within):
+            text += (
+                f" Within the tolerance in {self.p_within:.0%} of {self.n_resamples} "
+                "paired bootstrap resamples of the validation rows"
+            )
+            if finite(self.gap_lower):
+                text += (
+                    f"; relative gap to the {self.reference} at least "
+                    f"{self.gap_lower:+.2%} with confidence {self.confidence:g}"
+                )
+            text += "."
+        elif self.confidence is not None:
+            text += " (No bootstrap available: the validation score alone decided.)"
         if finite(r.get("test_score")):
             text += f" Test score {r['test_score']:.4f}"
             if finite(r.get("teacher_test_score")):
@@ -111,7 +153,9 @@ class FrontierResult:
         One row per candidate and kind (``"hard"``: fitted on the labels,
         ``alpha=0``; ``"distilled"``: the best temperature/alpha of the grid on
         validation). Columns: ``family``, ``capacity``, ``kind``, ``params``,
-        ``val_score`` (mean over the folds), ``val_score_std``, ``test_score``,
+        ``val_score`` (mean over the folds), ``val_score_std`` (over the folds),
+        ``val_score_se`` (its paired-bootstrap standard error), ``p_within`` (share
+        of the bootstrap resamples within the search's tolerance), ``test_score``,
         ``size_bytes``, ``complexity``, ``complexity_unit``, ``latency_s``,
         ``latency_path`` (the serving path of ``latency_s``), ``latency_sklearn_s``,
         ``fit_time_s``, ``scorer``, ``teacher_test_score`` and ``error``.
@@ -133,6 +177,11 @@ class FrontierResult:
         Where test rows were given: the mean ``val_score - test_score`` of each
         kind (``"optimism_hard"``, ``"optimism_distilled"``) and the mean advantage
         of distillation over hard labels on validation and on test.
+    bootstrap : dict
+        The paired bootstrap of the validation rows: ``n_resamples``, the
+        ``teacher``'s scores on the resamples and each row's (``scores``, of shape
+        (n_rows, n_resamples), NaN where the scorer could not replay a
+        candidate's outputs); empty when ``n_resamples=0``.
     complete : bool
         False when ``max_time`` stopped the sweep before every candidate.
     message : str
@@ -149,6 +198,7 @@ class FrontierResult:
     validation: str
     biased: bool
     bias: dict = field(default_factory=dict)
+    bootstrap: dict = field(default_factory=dict)
     complete: bool = True
     message: str = ""
     seconds: float = 0.0
@@ -217,8 +267,61 @@ class FrontierResult:
     def _rows_of(self, kind):
         return [r for r in self.rows if kind == "any" or r["kind"] == kind]
 
-    def select(self, tolerance=0.01, relative_to="teacher", *, cost=None, kind="any"):
-        """The cheapest fitted student whose score is within a tolerance.
+    def _gaps(self, relative_to, kind):
+        """``gaps(i)``: row ``i``'s relative gaps to the reference over the paired
+        bootstrap resamples (empty without a bootstrap)."""
+        scores = self.bootstrap.get("scores")
+        if scores is None or not len(scores):
+            return lambda i: np.empty(0)
+        if isinstance(relative_to, Real) and not isinstance(relative_to, bool):
+            reference = float(relative_to)
+        elif relative_to == "best":
+            indices = [
+                i
+                for i, r in enumerate(self.rows)
+                if (kind == "any" or r["kind"] == kind) and finite(r["val_score"])
+            ]
+            best = max(indices, key=lambda i: self.rows[i]["val_score"], default=None)
+            reference = np.full(scores.shape[1], np.nan) if best is None else scores[best]
+        else:
+            reference = self.bootstrap["teacher"]
+        return lambda i: relative_gaps(scores[i], reference)
+
+    def within_probabilities(self, tolerance=0.01, relative_to="teacher", *, kind="any"):
+        """Per row, the share of the paired bootstrap resamples of the validation
+        rows in which it is within ``tolerance`` of the reference (NaN without a
+        bootstrap).
+
+        Parameters
+        ----------
+        tolerance : float, default=0.01
+            Relative, as in :meth:`select`.
+        relative_to : {"teacher", "best"} or float, default="teacher"
+            The reference, as in :meth:`select`.
+        kind : {"any", "hard", "distilled"}, default="any"
+            Which rows ``"best"`` is taken from.
+
+        Returns
+        -------
+        probabilities : list of float
+            One per row of :attr:`rows`.
+        """
+        gaps = self._gaps(relative_to, kind)
+        return [within_probability(gaps(i), tolerance) for i in range(len(self.rows))]
+
+    def select(
+        self, tolerance=0.01, relative_to="teacher", *, cost=None, kind="any",
+        confidence=0.8,
+    ):  # fmt: skip
+        """The cheapest fitted student within a tolerance, with a given confidence.
+
+        The plain rule keeps a candidate whose validation score is within the
+        tolerance. On a few hundred validation rows that is a coin toss for a
+        candidate near the threshold, so by default the rule also asks the paired
+        bootstrap of the validation rows (the candidate and the reference scored
+        on the same resamples, ``bootstrap``): the ``1 - confidence`` quantile of
+        the candidate's relative gap to the reference must be within the
+        tolerance too.
 
         Parameters
         ----------
@@ -232,18 +335,33 @@ class FrontierResult:
             The cost to minimise; None means the cost of the sweep.
         kind : {"any", "hard", "distilled"}, default="any"
             Choose among every candidate, or only one kind of training.
+        confidence : float in (0, 1) or None, default=0.8
+            How sure the rule must be, over the bootstrap resamples, that the
+            candidate is within the tolerance (0.8: in at least about 80% of
+            them). None: the validation score alone decides. Without a bootstrap
+            (``n_resamples=0``, or a scorer that cannot replay outputs) the
+            validation score alone decides, and the evidence says so.
 
         Returns
         -------
         selection : Selection
-            The fitted student, its row and the evidence. If no candidate is within
-            the tolerance, the best-scoring one, with ``within_tolerance=False``
-            (and a :class:`~skdistill.DistillationWarning`).
+            The fitted student, its row and the evidence (with ``p_within`` and
+            ``gap_lower``). If no candidate meets the rule: with ``confidence``,
+            the candidate most likely within the tolerance (highest lower bound),
+            else the best-scoring one; ``within_tolerance=False`` and a
+            :class:`~skdistill.DistillationWarning` say so.
         """
         if not (isinstance(tolerance, Real) and 0 <= tolerance < 1):
             raise ValueError(
                 f"tolerance must be a number in [0, 1) (relative: 0.01 keeps 99% of the "
                 f"reference score), got {tolerance!r}."
+            )
+        if confidence is not None and not (
+            isinstance(confidence, Real) and 0 < confidence < 1
+        ):
+            raise ValueError(
+                f"confidence must be a number in (0, 1) (0.8: within the tolerance in "
+                f"80% of the bootstrap resamples) or None, got {confidence!r}."
             )
         cost = self._check_cost(cost)
         if kind not in (*KINDS, "any"):
@@ -263,20 +381,50 @@ class FrontierResult:
                 "No candidate was fitted and scored; see the table's error column, or "
                 "raise max_time."
             )
-        within = [i for i in indices if self.rows[i]["val_score"] >= threshold]
+        gaps = self._gaps(relative_to, kind)
+        p_within = {i: within_probability(gaps(i), tolerance) for i in indices}
+        lower = {
+            i: math.nan if confidence is None else gap_lower_bound(gaps(i), confidence)
+            for i in indices
+        }
+        confident = confidence is not None and any(finite(v) for v in lower.values())
+        within = [
+            i
+            for i in indices
+            if self.rows[i]["val_score"] >= threshold
+            and (not confident or (finite(lower[i]) and lower[i] >= -tolerance))
+        ]
         if within:
             best = min(
                 within,
                 key=lambda i: (cost_key(self.rows[i], column), -self.rows[i]["val_score"]),
             )
         else:
-            best = max(indices, key=lambda i: self.rows[i]["val_score"])
+            if confident:
+                best = max(
+                    indices,
+                    key=lambda i: (
+                        lower[i] if finite(lower[i]) else -math.inf,
+                        self.rows[i]["val_score"],
+                    ),
+                )
+                how = (
+                    f"with confidence {confidence:g} (paired bootstrap of the "
+                    f"validation rows); the most likely one"
+                )
+                fix = (
+                    "Give more validation rows, lower the confidence (or "
+                    "confidence=None), raise the tolerance, or add larger students."
+                )
+            else:
+                best = max(indices, key=lambda i: self.rows[i]["val_score"])
+                how = "on validation; the best one"
+                fix = "Raise the tolerance, or add larger students."
             warnings.warn(
                 f"No candidate reaches {threshold:.4f} ({reference} score "
-                f"{score:.4f} minus {tolerance:g} of it) on validation; the best one, "
+                f"{score:.4f} minus {tolerance:g} of it) {how}, "
                 f"{self.rows[best]['family']} {self.rows[best]['capacity']} "
-                f"({self.rows[best]['val_score']:.4f}), is returned. Raise the "
-                "tolerance, or add larger students.",
+                f"({self.rows[best]['val_score']:.4f}), is returned. {fix}",
                 DistillationWarning,
                 stacklevel=2,
             )
@@ -292,6 +440,10 @@ class FrontierResult:
             biased=self.biased,
             within_tolerance=bool(within),
             n_within=len(within),
+            confidence=None if confidence is None else float(confidence),
+            p_within=p_within[best],
+            gap_lower=lower[best] if confident else math.nan,
+            n_resamples=int(self.bootstrap.get("n_resamples", 0)),
         )
 
     def __repr__(self):

@@ -39,6 +39,7 @@ from .._validation import is_fitted, name_of, validate_X
 from ..exceptions import DistillationWarning
 from ..report import make_recall_at_fpr_scorer, model_complexity, model_size
 from ..report._pareto import COSTS
+from ._bootstrap import bootstrap_scores, outputs_of
 from ._candidates import resolve_candidates
 from ._result import FrontierResult
 
@@ -123,42 +124,47 @@ def _fit_one(candidate, config, part, seed):
     return model, time.perf_counter() - start
 
 
-def _evaluate(candidate, folds, final, configs, scorer, test, seed, deadline):
+def _evaluate(candidate, folds, final, configs, scorer, test, seed, deadline, boot):
     """Fit and score one candidate: hard labels, then the distillation grid.
 
     Returns None when the time budget was spent before it started, else its two
-    rows and fitted models (the best grid point on validation for "distilled").
+    ``(row, fitted model, bootstrap scores)`` (the best grid point on validation
+    for "distilled"). ``boot`` is ``(n_resamples, seed)`` of the bootstrap.
     """
     if deadline is not None and time.time() > deadline:
         return None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = _evaluate_fitted(candidate, folds, final, configs, scorer, test, seed)
+            result = _evaluate_fitted(
+                candidate, folds, final, configs, scorer, test, seed, boot
+            )
         except Exception as exc:  # noqa: BLE001 - as GridSearchCV's error_score=nan
             message = f"{type(exc).__name__}: {exc}"
             result = [
-                (_row(candidate, kind, {}, [], None, 0.0, scorer=None), None)
+                (_row(candidate, kind, {}, [], None, 0.0, scorer=None), None, None)
                 for kind in ("hard", "distilled")
             ]
-            for row, _ in result:
+            for row, _, _ in result:
                 row["error"] = message
     notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-    for row, _ in result:
+    for row, _, _ in result:
         row["warnings"] = "; ".join(notes)
     return result
 
 
-def _evaluate_fitted(candidate, folds, final, configs, scorer, test, seed):
-    scores, first = [], []
+def _evaluate_fitted(candidate, folds, final, configs, scorer, test, seed, boot):
+    scores, first, outputs = [], [], []
     for config in configs:
-        fold_scores = []
+        fold_scores, fold_outputs = [], []
         for k, fold in enumerate(folds):
             model, seconds = _fit_one(candidate, config, fold, seed)
             fold_scores.append(float(scorer(model, fold.X_val, fold.y_val)))
+            fold_outputs.append(outputs_of(model, fold.X_val))
             if k == 0:
                 first.append((model, seconds))
         scores.append(fold_scores)
+        outputs.append(fold_outputs)
     means = [np.mean(s) for s in scores]
     best = 1 + int(np.argmax(means[1:])) if len(configs) > 1 else 0
     out = []
@@ -169,7 +175,11 @@ def _evaluate_fitted(candidate, folds, final, configs, scorer, test, seed):
             first[i] if final is None else _fit_one(candidate, configs[i], final, seed)
         )
         row = _row(candidate, kind, configs[i], scores[i], model, seconds, scorer, test)
-        out.append((row, model))
+        ys = [fold.y_val for fold in folds]
+        resampled = bootstrap_scores(scorer, outputs[i], model.classes_, ys, *boot)
+        if resampled is not None:
+            row["val_score_se"] = float(np.std(resampled))
+        out.append((row, model, resampled))
     return out
 
 
@@ -184,6 +194,8 @@ def _row(candidate, kind, config, scores, model, seconds, scorer, test=None):
         "alpha": float(config.get("alpha", math.nan)) if config else math.nan,
         "val_score": float(np.mean(scores)) if scores else math.nan,
         "val_score_std": float(np.std(scores)) if scores else math.nan,
+        "val_score_se": math.nan,
+        "p_within": math.nan,
         "test_score": math.nan,
         "size_bytes": math.nan,
         "complexity": math.nan,
@@ -343,6 +355,18 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     relative_to : {"teacher", "best"} or float, default="teacher"
         The reference score: the teacher's on the same validation rows, the best
         candidate's, or a number.
+    confidence : float in (0, 1) or None, default=0.8
+        How sure the selection must be that the student is within ``tolerance``:
+        the validation rows are resampled (``n_resamples`` paired bootstrap
+        resamples, the student and the reference scored on the same ones), and
+        the selected student is the cheapest whose ``1 - confidence`` quantile of
+        the relative gap to the reference is within ``tolerance``. None keeps the
+        plain rule (the validation score alone), which on a few hundred rows
+        often picks a student that misses the tolerance on new rows. See
+        :meth:`FrontierResult.select`.
+    n_resamples : int, default=200
+        Bootstrap resamples of the validation rows (the ``val_score_se`` and
+        ``p_within`` columns, and ``confidence``); 0 turns the bootstrap off.
     max_time : float, default=None
         Seconds the sweep may take: no candidate starts after that (one that has
         started finishes, and the first always runs); the result says how many
@@ -445,6 +469,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             StrOptions({"teacher", "best"}),
             Interval(Real, None, None, closed="neither"),
         ],
+        "confidence": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_resamples": [Interval(Integral, 0, None, closed="left")],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -462,6 +488,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         cv=3,
         tolerance=0.01,
         relative_to="teacher",
+        confidence=0.8,
+        n_resamples=200,
         max_time=None,
         n_jobs=None,
         verbose=0,
@@ -475,6 +503,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.cv = cv
         self.tolerance = tolerance
         self.relative_to = relative_to
+        self.confidence = confidence
+        self.n_resamples = n_resamples
         self.max_time = max_time
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -545,22 +575,25 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             warnings.warn(plan.warning, BiasedComparisonWarning, stacklevel=2)
 
         seed = streams.seed("candidates")
+        boot = (self.n_resamples, streams.seed("bootstrap"))
         jobs = (
             delayed(_evaluate)(
-                c, folds, final, configs, scorer, test, seed, deadline if i else None
+                c, folds, final, configs, scorer, test, seed, deadline if i else None,
+                boot,
             )  # the first candidate always runs: the sweep has something to select
             for i, c in enumerate(candidates)
-        )
+        )  # fmt: skip
         outcomes = Parallel(n_jobs=self.n_jobs, return_as="generator")(jobs)
-        rows, estimators, skipped = [], [], 0
+        rows, estimators, resampled, skipped = [], [], [], 0
         for outcome in _progress(outcomes, total=len(candidates), verbose=self.verbose):
             if outcome is None:
                 skipped += 1
                 continue
-            for row, model in outcome:
+            for row, model, scores in outcome:
                 row["scorer"] = scorer_name
                 rows.append(row)
                 estimators.append(model)
+                resampled.append(scores)
 
         teacher_row = plan.teacher_row(scorer, test)
         X_sample = safe_indexing(
@@ -596,11 +629,17 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             validation=plan.description,
             biased=plan.biased,
             bias=_bias(rows) if test is not None else {},
+            bootstrap=_bootstrap(plan, folds, scorer, resampled, boot),
             complete=skipped == 0,
             message=message,
             seconds=seconds,
         )
-        self.selection_ = self.result_.select(self.tolerance, self.relative_to)
+        probabilities = self.result_.within_probabilities(self.tolerance, self.relative_to)
+        for row, probability in zip(rows, probabilities, strict=True):
+            row["p_within"] = probability
+        self.selection_ = self.result_.select(
+            self.tolerance, self.relative_to, confidence=self.confidence
+        )
         self.best_estimator_ = _refit(
             self.selection_.estimator, folds[0] if final is None else final
         )
@@ -690,6 +729,26 @@ def _refit(model, part):
     return refit.fit(part.X, part.y, teacher_logits=part.logits)
 
 
+def _bootstrap(plan, folds, scorer, resampled, boot):
+    """The paired bootstrap of the validation scores: the teacher's and each row's
+    scores on the same resamples (NaN where a scorer could not replay them)."""
+    n_resamples, seed = boot
+    if not n_resamples:
+        return {}
+    ys = [fold.y_val for fold in folds]
+    teacher = bootstrap_scores(
+        scorer, plan.teacher_outputs, teacher_classes(plan.teacher), ys, *boot
+    )
+    nan = np.full(n_resamples, np.nan)
+    return {
+        "n_resamples": n_resamples,
+        "teacher": nan if teacher is None else teacher,
+        "scores": np.array([nan if r is None else r for r in resampled]).reshape(
+            len(resampled), n_resamples
+        ),
+    }
+
+
 def _check_pair(X, y, x_name, y_name, estimator):
     """``(X, y)`` of extra rows, checked against the training columns; None if absent."""
     if X is None and y is None:
@@ -774,6 +833,7 @@ class _Plan:
         self.biased = False
         self.warning = ""
         self.teacher_val_score = math.nan
+        self.teacher_outputs = []  # per fold, on its validation rows (the bootstrap)
         self.description = ""
 
     def _labeler(self, teacher, needs_teacher):
@@ -788,6 +848,7 @@ class _Plan:
         if self.validation is not None:
             X_val, y_val = self.validation
             self.teacher_val_score = float(self.scorer(self.teacher, X_val, y_val))
+            self.teacher_outputs = [outputs_of(self.teacher, X_val)]
             self.description = f"{len(y_val)} validation rows (X_val)"
             return [_Part(X, y, logits, labeler, X_val, y_val)], None
         if isinstance(search.cv, Integral):  # shuffled: rows may come sorted
@@ -817,6 +878,7 @@ class _Plan:
                 )  # fmt: skip
                 fold_logits = compute_teacher_logits(teacher, X_train)
             teacher_scores.append(float(self.scorer(teacher, X_test, y_test)))
+            self.teacher_outputs.append(outputs_of(teacher, X_test))
             folds.append(
                 _Part(
                     X_train,

@@ -106,8 +106,9 @@ class CompressionFrontierDisplay(DisplayMixin):
 
     @classmethod
     def from_result(
-        cls, result, *, tolerance=0.01, relative_to="teacher", cost=None, ax=None
-    ):
+        cls, result, *, tolerance=0.01, relative_to="teacher", confidence=0.8,
+        cost=None, ax=None,
+    ):  # fmt: skip
         """Plot a :class:`~skdistill.frontier.FrontierResult`, selecting as it does.
 
         Parameters
@@ -119,6 +120,8 @@ class CompressionFrontierDisplay(DisplayMixin):
             draws no band and no selection.
         relative_to : {"teacher", "best"} or float, default="teacher"
             Reference of the tolerance.
+        confidence : float or None, default=0.8
+            Confidence of the selection (see ``FrontierResult.select``).
         cost : {"latency", "size", "complexity"}, default=None
             The x axis; None means the sweep's cost.
         ax : matplotlib Axes, default=None
@@ -132,7 +135,9 @@ class CompressionFrontierDisplay(DisplayMixin):
         cost = result.cost if cost is None else cost
         selection = None
         if tolerance is not None:
-            selection = result.select(tolerance, relative_to, cost=cost)
+            selection = result.select(
+                tolerance, relative_to, cost=cost, confidence=confidence
+            )
         return cls._from_parts(result, selection, cost, ax)
 
     @classmethod
