@@ -106,6 +106,16 @@ EXPECTED_FAILURES = {
         "Cannot compile the student BornAgainClassifier",
         "compile_student compiles a distiller's tree student, not the generations",
     ),
+    ("CompressionSearch", "onnx"): (
+        TypeError,
+        "no converter for the student CompressionSearch",
+        "a search, not a student: its best_estimator_ is exported",
+    ),
+    ("CompressionSearch", "compiled"): (
+        TypeError,
+        "Cannot compile the student CompressionSearch",
+        "a search, not a student: its best_estimator_ is compiled",
+    ),
     ("TeacherEnsemble", "onnx"): (
         TypeError,
         "got a TeacherEnsemble: a teacher that averages several models",
@@ -185,8 +195,21 @@ def _teacher_ensemble():
     return TeacherEnsemble([("logistic", teacher), ("tree", tree)])
 
 
+def _compression_search():
+    from skdistill.frontier import CompressionSearch
+
+    X, y, teacher = _iris()
+    students = [DecisionTreeClassifier(max_depth=d, random_state=0) for d in (2, 3)]
+    search = CompressionSearch(
+        teacher, students, cost="size", param_grid={"alpha": [1.0]}, cv=2,
+        scoring="accuracy", tolerance=0.1, n_resamples=20, random_state=0,
+    )  # fmt: skip
+    return _fit_quietly(search, X, y)
+
+
 ESTIMATOR_BUILDERS = {
     "BornAgainClassifier": _born_again,
+    "CompressionSearch": _compression_search,
     "DistilledClassifier": _distilled_classifier,
     "DistilledRegressor": _distilled_regressor,
     "TeacherEnsemble": _teacher_ensemble,

@@ -408,7 +408,25 @@ def add_arguments(parser):
         help="the student: NAME or NAME:key=value,... with NAME one of "
         f"{', '.join(_STUDENTS)} (listed below). Default: {_DEFAULT_STUDENT}, a depth-6 "
         "decision tree (DecisionTreeClassifier(max_depth=6), the student "
-        "DistilledClassifier fits when given none)",
+        "DistilledClassifier fits when given none). 'auto' sweeps students of every "
+        "family and size, hard and distilled (skdistill.frontier), keeps the cheapest "
+        "within --tolerance of the teacher's --metric, and writes the table and the "
+        "plot beside --out (OUT_frontier.csv, OUT_frontier.png)",
+    )
+    student.add_argument(
+        "--tolerance",
+        type=_common.fraction,
+        default=0.01,
+        metavar="F",
+        help="with --student auto: keep the cheapest student whose validation --metric "
+        "is within this share of the teacher's (default: 0.01, 99%% of it)",
+    )
+    student.add_argument(
+        "--metric",
+        default="roc_auc",
+        metavar="NAME",
+        help="with --student auto: the score to keep, roc_auc (the default), "
+        "recall_at_fpr (recall at 1%% false-positive rate) or a scikit-learn scorer name",
     )
     student.add_argument(
         "--temperature",
@@ -1556,6 +1574,10 @@ def _summary_json(args, result, sizes):
 
 def run(args):
     """Run ``skdistill distill``; raises UsageError/CommandError for user errors."""
+    if args.student is not None and args.student.strip().lower() == "auto":
+        from ._frontier import run_frontier
+
+        return run_frontier(args)
     name, params = _check_command_line(args)
     student = _build_student(name, params, _student_spec(args))  # before reading data
     if args.onnx:  # an export that cannot succeed fails before the fit, not after

@@ -102,7 +102,8 @@ def trusted_types():
 
     - skdistill's own types: every estimator class of its public API (the
       distillers, ``TeacherEnsemble``, ``BornAgainClassifier``, the student
-      strategies, the transfer-set samplers) and the placeholder of a teacher
+      strategies, the transfer-set samplers, ``CompressionSearch`` with the
+      records of its sweep) and the placeholder of a teacher
       dropped on save (``drop_teacher=True``). Trusting a class does not trust what
       it holds: skops checks every nested object (a sampler's function, say) on its
       own;
@@ -171,7 +172,10 @@ def trusted_types():
     >>> "sklearn.tree._tree.Tree" in trusted_types()
     True
     """
-    own = {_DroppedTeacher, *(cls for _, cls in all_estimators())}
+    from ..frontier import FrontierResult, Selection
+
+    own = {_DroppedTeacher, FrontierResult, Selection}
+    own |= {cls for _, cls in all_estimators()}
     checked = {_TREE, _TREE_PREDICTOR, _PARTIAL, _CHECK_ARRAY}
     return sorted({*map(_type_name, own), *checked, *_FRAMEWORK_TYPES})
 

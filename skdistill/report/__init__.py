@@ -9,6 +9,7 @@ matplotlib: they are imported by the functions that need them.
 
 from ._cost import model_complexity, model_size, prediction_speed
 from ._display import FidelityDisplay, ReliabilityDisplay, TeacherStudentCurveDisplay
+from ._frontier_display import CompressionFrontierDisplay
 from ._loss_display import LossCurveDisplay
 from ._metrics import (
     expected_calibration_error,
@@ -28,6 +29,7 @@ from ._serving import ServingSpeed, serving_speed
 from ._verdict import Verdict
 
 __all__ = [
+    "CompressionFrontierDisplay",
     "DistillationReport",
     "DistillationSearchDisplay",
     "FidelityDisplay",

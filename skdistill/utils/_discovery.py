@@ -20,6 +20,7 @@ PUBLIC_MODULES = (
     "skdistill.transfer",
     "skdistill.report",
     "skdistill.export",
+    "skdistill.frontier",
 )
 
 _TYPES = ("classifier", "regressor", "strategy", "sampler")
