@@ -162,8 +162,9 @@ class FrontierResult:
     estimators : list of DistilledClassifier
         The fitted candidate of each row (None where fitting failed).
     teacher : dict
-        The teacher's ``val_score``, ``test_score``, ``size_bytes``, ``latency_s``
-        and ``latency_path``, measured as the candidates are.
+        The teacher's ``val_score``, ``test_score``, ``size_bytes``, ``latency_s``,
+        ``latency_path`` and ``latency_sklearn_s``, measured as the candidates are
+        (on the same serving paths, so that latency ratios compare like with like).
     scorer : str
         The name of the score.
     cost : str

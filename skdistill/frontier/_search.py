@@ -51,6 +51,8 @@ DEFAULT_GRID = {"temperature": [1.0, 3.0], "alpha": [0.5, 1.0]}
 #: Rows timed for the single-row latencies.
 _N_LATENCY_ROWS = 50
 _N_LATENCY_CALLS = 60
+#: Serving paths the sweep times (see :func:`_latencies`).
+_SERVING_PATHS = ("sklearn", "native", "onnx")
 
 #: ``scoring`` names of the fraud-desk recall, beside scikit-learn's scorer names.
 _RECALL_NAMES = {"recall_at_fpr": 0.01, "recall_at_1pct_fpr": 0.01}
@@ -223,59 +225,26 @@ def _row(candidate, kind, config, scores, model, seconds, scorer, test=None):
 
 
 def _latencies(models, X_sample):
-    """Single-row latency of each model on its fastest serving path measured here.
+    """Single-row latency of each model on its fastest serving path, and through sklearn.
 
-    ``{name: (seconds, path, sklearn_seconds)}``. The scikit-learn path
-    (:func:`~skdistill.report.prediction_speed`, interleaved, on the deployed
-    student) for all, and ONNX (:func:`~skdistill.export.to_onnx`, onnxruntime on
-    one thread) for the students when onnxruntime is installed and the student
-    converts. The one place where the sweep times models.
+    ``{name: (seconds, path, sklearn_seconds)}``, from one interleaved
+    :func:`~skdistill.report.serving_speed` run over the teacher and every candidate
+    on :data:`_SERVING_PATHS` (compiling every candidate would cost the sweep about a
+    second per 1,000 nodes, and for small students it is as fast as ONNX). The
+    teacher is timed on the same paths, so that ratios compare like with like. The one
+    place where the sweep times models.
     """
-    from ..report import prediction_speed
+    from ..report import serving_speed
 
-    speeds = prediction_speed(models, X_sample, n_calls=_N_LATENCY_CALLS, n_batches=1)
-    out = {name: (s.latency, "sklearn", s.latency) for name, s in speeds.items()}
-    for name, model in models.items():
-        if name == "teacher":
-            continue
-        seconds = _onnx_latency(model, X_sample)
-        if seconds is not None and seconds < out[name][0]:
-            out[name] = (seconds, "onnx", out[name][2])
-    return out
-
-
-def _onnx_latency(model, X_sample):
-    """Median seconds of one onnxruntime call on one row; None if unavailable."""
-    try:
-        import onnxruntime as ort
-
-        from ..export import to_onnx
-    except ImportError:
-        return None
-    try:
-        X = np.asarray(X_sample, dtype=np.float32)
-    except (TypeError, ValueError):
-        return None  # text columns: no single float input
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            proto = to_onnx(model, X[:5])
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = options.inter_op_num_threads = 1
-        session = ort.InferenceSession(
-            proto.SerializeToString(), options, providers=["CPUExecutionProvider"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        speeds = serving_speed(
+            models, X_sample, paths=_SERVING_PATHS, n_calls=_N_LATENCY_CALLS
         )
-    except (ImportError, ValueError, TypeError, RuntimeError, NotImplementedError):
-        return None  # no converter for this student: timed on scikit-learn only
-    name = session.get_inputs()[0].name
-    rows = [X[i % len(X)][None, :] for i in range(_N_LATENCY_CALLS)]
-    session.run(None, {name: rows[0]})
-    times = []
-    for x in rows:
-        start = time.perf_counter()
-        session.run(None, {name: x})
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+    return {
+        name: (s.fastest_latency, s.fastest, s.latency.get("sklearn", math.nan))
+        for name, s in speeds.items()
+    }
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -601,7 +570,11 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
         fitted = {str(i): m for i, m in enumerate(estimators) if m is not None}
         latencies = _latencies({"teacher": plan.teacher, **fitted}, X_sample)
-        teacher_row["latency_s"], teacher_row["latency_path"] = latencies["teacher"][:2]
+        (
+            teacher_row["latency_s"],
+            teacher_row["latency_path"],
+            teacher_row["latency_sklearn_s"],
+        ) = latencies["teacher"]
         for key, (seconds, path, sklearn_seconds) in latencies.items():
             if key != "teacher":
                 row = rows[int(key)]
