@@ -126,6 +126,12 @@ class XGBoostStrategy(_NativeBoostingStrategy):
     name = "xgboost"
     _module = "xgboost"
     _classifier = "XGBClassifier"
+    _native_objective = "binary:logistic"
+    # XGBoost's names of the cross-entropy with the logistic or softmax link
+    # (binary:logistic is XGBClassifier's default); the others are other losses.
+    _compatible_objectives = frozenset(
+        {"binary:logistic", "binary:logitraw", "multi:softprob", "multi:softmax"}
+    )
 
     def _hessian_scale(self, n_classes):
         return 2.0
@@ -138,9 +144,12 @@ class XGBoostStrategy(_NativeBoostingStrategy):
 
     def _fit_student(self, student, lib, data, fit_params):
         init = np.atleast_1d(data["init"])
+        native = data["soft_label"] is not None
         keys = ("objective", "eval_metric", "early_stopping_rounds")
         original = {k: student.get_params()[k] for k in keys}
-        student.set_params(objective=_Objective(data["loss"]))
+        student.set_params(
+            objective="binary:logistic" if native else _Objective(data["loss"])
+        )
         kwargs = dict(fit_params)
         # Boosting starts from the initial margins given per row (base_margin); they
         # become the model's base_score afterwards.
@@ -148,16 +157,36 @@ class XGBoostStrategy(_NativeBoostingStrategy):
         validation = data["validation"]
         if validation is not None:
             student.set_params(
-                eval_metric=_Metric(validation["loss"]),
+                # A Python metric gets probabilities, not margins, beside a
+                # built-in objective; logloss is the same loss on soft labels.
+                eval_metric="logloss" if native else _Metric(validation["loss"]),
                 early_stopping_rounds=self.early_stopping_rounds,
             )
-            kwargs["eval_set"] = [(validation["X"], validation["y"])]
+            eval_y = validation["soft_label"] if native else validation["y"]
+            kwargs["eval_set"] = [(validation["X"], eval_y)]
             kwargs["base_margin_eval_set"] = [_margins(init, len(validation["y"]))]
             if validation["sample_weight"] is not None:
                 kwargs["sample_weight_eval_set"] = [validation["sample_weight"]]
             kwargs.setdefault("verbose", False)
         try:
-            student.fit(data["X"], data["y"], sample_weight=data["sample_weight"], **kwargs)
+            if native:
+                # XGBClassifier.fit insists on labels 0 .. K-1; binary:logistic takes
+                # probabilities (LogisticRegression::CheckLabel, x >= 0 && x <= 1, in
+                # src/objective/regression_loss.h) with the gradient w (p - q) and
+                # hessian w max(p (1 - p), 1e-16) of the custom objective. The
+                # regressor's fit is the classifier's without the label check.
+                lib.XGBModel.fit(
+                    student,
+                    data["X"],
+                    data["soft_label"],
+                    sample_weight=data["sample_weight"],
+                    **kwargs,
+                )
+                student.n_classes_ = 2
+            else:
+                student.fit(
+                    data["X"], data["y"], sample_weight=data["sample_weight"], **kwargs
+                )
         finally:
             # setattr, not set_params: XGBoost pushes set_params to a fitted booster
             for key, value in original.items():
