@@ -76,12 +76,17 @@ class _EarlyStopping:
 class LightGBMStrategy(_NativeBoostingStrategy):
     """Train a LightGBM ``LGBMClassifier`` student natively on the distillation loss.
 
-    Binary problems use the soft-label cross-entropy on labels in [0, 1] (gradient
-    ``p - q``, hessian ``p (1 - p)`` on the raw margin); multiclass ones a custom
-    softmax objective whose gradient ``p - q`` and hessian ``K / (K - 1) p (1 - p)``
-    use the soft target matrix. Boosting starts from the log prior of the targets,
-    as LightGBM's own objectives do, so ``alpha=0`` reproduces LightGBM's hard-label
-    training. No rows are repeated, unlike the generic ``"expand"`` strategy.
+    Binary problems train on LightGBM's built-in ``cross_entropy`` objective with
+    the soft labels ``q`` in [0, 1] (gradient ``p - q``, hessian ``p (1 - p)`` on
+    the raw margin, computed in C++: no Python objective, so a fit costs about what
+    a hard-label fit does) wherever the loss is the cross-entropy to one probability
+    per row: ``loss="blend"``, and ``"hinton"`` at ``T = 1`` or ``alpha = 0``. The
+    other binary recipes and multiclass problems use a custom objective with the
+    same gradient and the hessian ``K / (K - 1) p (1 - p)`` of LightGBM's own
+    softmax (``"hinton"``: its tempered version) on the soft target matrix.
+    Boosting starts from the log prior of the targets, as LightGBM's own objectives
+    do, so ``alpha=0`` reproduces LightGBM's hard-label training. No rows are
+    repeated, unlike the generic ``"expand"`` strategy.
 
     After training, the initial score and (``loss="blend"``) the factor that maps
     the margins back to temperature 1 are folded into the trees, and the booster is
@@ -135,6 +140,9 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
+    training_objective_ : str
+        The objective the student was trained with: ``"cross_entropy"`` (built-in,
+        on soft labels) or ``"custom"`` (the Python objective).
 
     See Also
     --------
@@ -152,9 +160,15 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     accuracy within seed noise and log-losses within a few percent of each other,
     neither consistently better: tune ``strategy__loss`` with the rest.
 
-    ``class_weight`` of the student weights rows by their most likely target class;
-    an ``objective`` set on the student is replaced during ``fit`` and restored after.
-    Linear trees (``linear_tree=True``) are not supported.
+    ``class_weight`` of the student weights rows by their most likely target class.
+    The student's ``objective`` may be unset or name the cross-entropy with the
+    logistic or softmax link (``"binary"``, ``"cross_entropy"``, ``"xentropy"``,
+    ``"multiclass"``, ``"softmax"``): it is replaced during ``fit`` and restored
+    after; any other objective (``"multiclassova"``, a callable, an alias such as
+    ``loss=``) is refused with a ValueError, as the strategy trains the distillation
+    loss (``strategy="expand"`` trains the student's own objective on row-expanded
+    targets). Rows of ``sample_weight`` 0 are dropped. Linear trees
+    (``linear_tree=True``) are not supported.
 
     References
     ----------

@@ -40,12 +40,17 @@ class _Metric:
 class XGBoostStrategy(_NativeBoostingStrategy):
     """Train an XGBoost ``XGBClassifier`` student natively on the distillation loss.
 
-    Binary problems use the cross-entropy to probabilistic labels (gradient
-    ``p - q``, hessian ``p (1 - p)``, as ``binary:logistic``); multiclass ones a
-    custom softmax objective on the soft target matrix with XGBoost's own hessian
-    ``2 p (1 - p)``. Boosting starts from the log prior of the targets (stored as the
-    model's ``base_score``), so ``alpha=0`` closely reproduces XGBoost's hard-label
-    training. No rows are repeated, unlike the generic ``"expand"`` strategy.
+    Binary problems train on XGBoost's built-in ``binary:logistic`` objective with
+    the soft labels ``q`` in [0, 1] as labels (gradient ``p - q``, hessian
+    ``p (1 - p)``, computed in C++: no Python objective, so a fit costs about what
+    a hard-label fit does) wherever the loss is the cross-entropy to one
+    probability per row: ``loss="blend"``, and ``"hinton"`` at ``T = 1`` or
+    ``alpha = 0``. The other binary recipes and multiclass problems use a custom
+    objective with the same gradient and XGBoost's own softmax hessian
+    ``2 p (1 - p)`` on the soft target matrix. Boosting starts from the log prior
+    of the targets (stored as the model's ``base_score``), so ``alpha=0`` closely
+    reproduces XGBoost's hard-label training. No rows are repeated, unlike the
+    generic ``"expand"`` strategy.
 
     The fitted student is an ordinary ``XGBClassifier`` (``objective`` reads
     ``"binary:logistic"`` or ``"multi:softprob"``, as after a built-in fit): its own
@@ -92,6 +97,9 @@ class XGBoostStrategy(_NativeBoostingStrategy):
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
+    training_objective_ : str
+        The objective the student was trained with: ``"binary:logistic"``
+        (built-in, on soft labels) or ``"custom"`` (the Python objective).
 
     See Also
     --------
@@ -99,10 +107,17 @@ class XGBoostStrategy(_NativeBoostingStrategy):
 
     Notes
     -----
-    An ``objective``, ``base_score``, ``eval_metric`` or ``early_stopping_rounds``
-    set on the student is replaced during ``fit`` and restored after (``objective``
-    then names the built-in link). Only tree boosters (``gbtree``, ``dart``) with
-    scalar leaves can be rescaled for ``loss="blend"`` at ``T != 1``.
+    A ``base_score``, ``eval_metric`` or ``early_stopping_rounds`` set on the
+    student is replaced during ``fit`` and restored after. Its ``objective`` may
+    name the cross-entropy with the logistic or softmax link
+    (``"binary:logistic"``, the default, ``"binary:logitraw"``,
+    ``"multi:softprob"``, ``"multi:softmax"``) and then names the built-in link
+    after ``fit``; any other objective (a callable, ``"binary:hinge"``, ...) is
+    refused with a ValueError, as the strategy trains the distillation loss
+    (``strategy="expand"`` trains the student's own objective on row-expanded
+    targets). Rows of ``sample_weight`` 0 are dropped. Only tree boosters
+    (``gbtree``, ``dart``) with scalar leaves can be rescaled for ``loss="blend"``
+    at ``T != 1``.
 
     Examples
     --------
