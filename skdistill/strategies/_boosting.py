@@ -19,8 +19,8 @@ per class ``k`` with label ``k`` and weight ``q_k``: ``_expand.expand``) would d
 the same for multiclass targets under the built-in softmax objectives,
 whose gradients sum to ``p - q`` and whose diagonal hessians ``c p_k (1 - p_k)``
 do not depend on the label (so they sum to the custom objective's); in memory it is
-slower than the custom objective (1.7x at 3 classes, 4x at 10, see
-``benchmarks/results/native_fit_cost.md``) and not used here.
+slower than the custom objective for equal test cross-entropy (1.2-1.5x at 3
+classes, 3x at 10; ``benchmarks/results/native_fit_cost.md``) and not used here.
 """
 
 from numbers import Integral, Real
