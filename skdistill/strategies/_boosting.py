@@ -13,8 +13,9 @@ Binary problems whose loss is the cross-entropy to one probability per row (the
 objective: the libraries' built-in binary cross-entropy takes soft labels in
 [0, 1] (LightGBM ``cross_entropy``, XGBoost ``binary:logistic``) with the same
 gradient ``w (p - q)`` and hessian ``w p (1 - p)`` as :class:`_DistillationLoss`.
-:func:`binary_soft_labels` and :func:`initial_margins` are the pieces such a fit
-needs (the Dask strategies import them too). Row expansion (each row repeated once
+:func:`binary_soft_labels`, :func:`initial_margins` and :func:`binary_cross_entropy`
+(the eval metric) are the pieces such a fit needs (the Dask strategies import them
+too). Row expansion (each row repeated once
 per class ``k`` with label ``k`` and weight ``q_k``: ``_expand.expand``) would do
 the same for multiclass targets under the built-in softmax objectives,
 whose gradients sum to ``p - q`` and whose diagonal hessians ``c p_k (1 - p_k)``
@@ -177,6 +178,42 @@ def binary_soft_labels(target):
             f"binary_soft_labels needs targets of shape (n_samples, 2), got {target.shape}."
         )
     return np.clip(target[:, 1], 0.0, 1.0)
+
+
+def binary_cross_entropy(label, proba, sample_weight=None):
+    """Weighted mean cross-entropy of soft labels to predicted probabilities.
+
+    The binary distillation loss as a Python eval metric sees it beside a built-in
+    objective: LightGBM and XGBoost hand such a metric the transformed predictions
+    (probabilities), not the raw margins, and the labels (here the soft labels).
+    Probabilities are clipped to ``[1e-15, 1 - 1e-15]``.
+
+    Parameters
+    ----------
+    label : ndarray of shape (n_samples,)
+        Soft labels in [0, 1].
+    proba : ndarray of shape (n_samples,)
+        Predicted probabilities of the positive class.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights; None or empty for none.
+
+    Returns
+    -------
+    loss : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.strategies._boosting import binary_cross_entropy
+    >>> round(binary_cross_entropy(np.array([0.5, 1.0]), np.array([0.5, 0.5])), 4)
+    0.6931
+    """
+    q = np.asarray(label, dtype=np.float64)
+    p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0 - 1e-15)
+    loss = -(q * np.log(p) + (1.0 - q) * np.log1p(-p))
+    if sample_weight is None or not len(sample_weight):
+        return float(loss.mean())
+    return float(np.average(loss, weights=sample_weight))
 
 
 def initial_margins(target, sample_weight=None):

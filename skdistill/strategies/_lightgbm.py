@@ -14,7 +14,7 @@ from inspect import signature
 
 import numpy as np
 
-from ._boosting import _NativeBoostingStrategy
+from ._boosting import _NativeBoostingStrategy, binary_cross_entropy
 
 __all__ = ["LightGBMStrategy"]
 
@@ -39,6 +39,14 @@ class _Metric:
         return "distillation_loss", self.loss.value(y_pred, weight), False
 
 
+class _ProbaMetric:
+    """Picklable LightGBM eval metric beside the built-in objective, which hands it
+    probabilities and the soft labels: the same distillation loss."""
+
+    def __call__(self, y_true, y_pred, weight):
+        return "distillation_loss", binary_cross_entropy(y_true, y_pred, weight), False
+
+
 class _EarlyStopping:
     """LightGBM callback: stop on the distillation loss alone, keep the best round.
 
@@ -49,17 +57,16 @@ class _EarlyStopping:
     order = 30
     before_iteration = False
 
-    def __init__(self, rounds, callback_module, metric="distillation_loss"):
+    def __init__(self, rounds, callback_module):
         self.rounds = rounds
         self.callback_module = callback_module
-        self.metric = metric
         self.best_score = np.inf
         self.best_iteration = -1
         self.best_results = None
 
     def __call__(self, env):
         results = env.evaluation_result_list
-        score = next(r[2] for r in results if r[1] == self.metric)
+        score = next(r[2] for r in results if r[1] == "distillation_loss")
         if score < self.best_score:
             self.best_score, self.best_iteration, self.best_results = (
                 score,
@@ -250,16 +257,10 @@ class LightGBMStrategy(_NativeBoostingStrategy):
             ]
             if validation["sample_weight"] is not None:
                 kwargs["eval_sample_weight"] = [validation["sample_weight"]]
-            # A Python metric gets probabilities, not margins, beside a built-in
-            # objective; the built-in cross_entropy metric is the same loss,
-            # weighted mean of CE(q, p) (src/metric/xentropy_metric.hpp).
-            metric = "cross_entropy" if native else _Metric(validation["loss"])
-            kwargs["eval_metric"] = metric
-            stopper = _EarlyStopping(
-                self.early_stopping_rounds,
-                lib.callback,
-                metric="cross_entropy" if native else "distillation_loss",
+            kwargs["eval_metric"] = (
+                _ProbaMetric() if native else _Metric(validation["loss"])
             )
+            stopper = _EarlyStopping(self.early_stopping_rounds, lib.callback)
             kwargs["callbacks"] = [*kwargs.get("callbacks", []), stopper]
         try:
             if native:

@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from ._boosting import _NativeBoostingStrategy, _sigmoid
+from ._boosting import _NativeBoostingStrategy, _sigmoid, binary_cross_entropy
 
 __all__ = ["XGBoostStrategy"]
 
@@ -35,6 +35,16 @@ class _Metric:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         return self.loss.value(y_pred, sample_weight)
+
+
+class _ProbaMetric:
+    """Picklable XGBoost eval metric beside the built-in objective, which hands it
+    probabilities and the soft labels: the same distillation loss."""
+
+    __name__ = "distillation_loss"
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return binary_cross_entropy(y_true, y_pred, sample_weight)
 
 
 class XGBoostStrategy(_NativeBoostingStrategy):
@@ -172,9 +182,7 @@ class XGBoostStrategy(_NativeBoostingStrategy):
         validation = data["validation"]
         if validation is not None:
             student.set_params(
-                # A Python metric gets probabilities, not margins, beside a
-                # built-in objective; logloss is the same loss on soft labels.
-                eval_metric="logloss" if native else _Metric(validation["loss"]),
+                eval_metric=_ProbaMetric() if native else _Metric(validation["loss"]),
                 early_stopping_rounds=self.early_stopping_rounds,
             )
             eval_y = validation["soft_label"] if native else validation["y"]
