@@ -7,6 +7,21 @@ order, the initial margins (log prior of the targets), the validation split for
 early stopping, and the map back to temperature 1 written into the booster. Each
 framework subclass adds only how its library fits a custom objective and rewrites
 its booster.
+
+Binary problems whose loss is the cross-entropy to one probability per row (the
+``"blend"`` loss; ``"hinton"`` at ``T = 1`` or ``alpha = 0``) skip the Python
+objective: the libraries' built-in binary cross-entropy takes soft labels in
+[0, 1] (LightGBM ``cross_entropy``, XGBoost ``binary:logistic``) with the same
+gradient ``w (p - q)`` and hessian ``w p (1 - p)`` as :class:`_DistillationLoss`.
+:func:`binary_soft_labels`, :func:`initial_margins` and :func:`binary_cross_entropy`
+(the eval metric) are the pieces such a fit needs (the Dask strategies import them
+too). Row expansion (each row repeated once
+per class ``k`` with label ``k`` and weight ``q_k``: ``_expand.expand``) would do
+the same for multiclass targets under the built-in softmax objectives,
+whose gradients sum to ``p - q`` and whose diagonal hessians ``c p_k (1 - p_k)``
+do not depend on the label (so they sum to the custom objective's); in memory it is
+slower than the custom objective for equal test cross-entropy (1.2-1.5x at 3
+classes, 3x at 10; ``benchmarks/results/native_fit_cost.md``) and not used here.
 """
 
 from numbers import Integral, Real
@@ -14,7 +29,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .._compat import Interval, StrOptions, optional_import, safe_indexing, safe_tags
+from .._compat import (
+    Interval,
+    StrOptions,
+    optional_import,
+    safe_indexing,
+    safe_tags,
+    slice_fit_params,
+)
 from .._targets import (
     UNLABELED,
     binary_logits,
@@ -122,6 +144,125 @@ class _DistillationLoss:
         return float(np.average(total, weights=weight))
 
 
+def binary_soft_labels(target):
+    """Soft labels for a built-in binary cross-entropy objective.
+
+    The probability of the second column of binary targets, clipped to [0, 1] (the
+    interval both libraries check: LightGBM's ``cross_entropy`` objective calls
+    ``Common::CheckElementsIntervalClosed(label_, 0, 1, ...)`` in
+    ``src/objective/xentropy_objective.hpp``; XGBoost's ``binary:logistic`` uses
+    ``LogisticRegression::CheckLabel``, ``x >= 0 && x <= 1``, in
+    ``src/objective/regression_loss.h``). Blending in floating point can step an
+    ulp outside.
+
+    Parameters
+    ----------
+    target : ndarray of shape (n_samples, 2)
+        Target distributions, the positive class in column 1.
+
+    Returns
+    -------
+    label : ndarray of shape (n_samples,)
+        ``target[:, 1]`` in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.strategies._boosting import binary_soft_labels
+    >>> binary_soft_labels(np.array([[0.25, 0.75], [1.0, 0.0]]))
+    array([0.75, 0.  ])
+    """
+    target = np.asarray(target, dtype=np.float64)
+    if target.ndim != 2 or target.shape[1] != 2:
+        raise ValueError(
+            f"binary_soft_labels needs targets of shape (n_samples, 2), got {target.shape}."
+        )
+    return np.clip(target[:, 1], 0.0, 1.0)
+
+
+def binary_cross_entropy(label, proba, sample_weight=None):
+    """Weighted mean cross-entropy of soft labels to predicted probabilities.
+
+    The binary distillation loss as a Python eval metric sees it beside a built-in
+    objective: LightGBM and XGBoost hand such a metric the transformed predictions
+    (probabilities), not the raw margins, and the labels (here the soft labels).
+    Probabilities are clipped to ``[1e-15, 1 - 1e-15]``.
+
+    Parameters
+    ----------
+    label : ndarray of shape (n_samples,)
+        Soft labels in [0, 1].
+    proba : ndarray of shape (n_samples,)
+        Predicted probabilities of the positive class.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights; None or empty for none.
+
+    Returns
+    -------
+    loss : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.strategies._boosting import binary_cross_entropy
+    >>> round(binary_cross_entropy(np.array([0.5, 1.0]), np.array([0.5, 0.5])), 4)
+    0.6931
+    """
+    q = np.asarray(label, dtype=np.float64)
+    p = np.clip(np.asarray(proba, dtype=np.float64), 1e-15, 1.0 - 1e-15)
+    loss = -(q * np.log(p) + (1.0 - q) * np.log1p(-p))
+    if sample_weight is None or not len(sample_weight):
+        return float(loss.mean())
+    return float(np.average(loss, weights=sample_weight))
+
+
+def initial_margins(target, sample_weight=None):
+    """Where boosting starts: the log prior of the targets.
+
+    The (weighted) mean target distribution, clipped to ``[1e-12, 1]``: its
+    log-odds for two classes (what LightGBM's ``binary`` and ``cross_entropy``
+    objectives start from on their own), its logs for more. Pass it as the
+    ``init_score`` (LightGBM) or ``base_margin`` (XGBoost) of every row.
+
+    Parameters
+    ----------
+    target : ndarray of shape (n_samples, n_classes)
+        Target distributions, in the student's column order.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights.
+
+    Returns
+    -------
+    init : float or ndarray of shape (n_classes,)
+        A float for two classes, one margin per class otherwise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdistill.strategies._boosting import initial_margins
+    >>> round(initial_margins(np.array([[0.5, 0.5], [0.0, 1.0]])), 4)
+    1.0986
+    """
+    prior = np.average(np.asarray(target, dtype=np.float64), axis=0, weights=sample_weight)
+    prior = np.clip(prior, 1e-12, 1.0)
+    if len(prior) == 2:
+        return float(np.log(prior[1]) - np.log(prior[0]))
+    return log_clip(prior)
+
+
+def _drop_weightless(X, targets, weight, fit_params):
+    """The rows of positive weight: a row of weight 0 is as if it were not given
+    (it would still count in LightGBM's row-count limits and bin boundaries)."""
+    keep = np.flatnonzero(weight > 0)
+    if not len(keep):
+        raise ValueError(
+            "Every sample_weight is 0: no row is left to train the student on. Give "
+            "some rows a positive weight."
+        )
+    fit_params = slice_fit_params(X, fit_params, keep)
+    return safe_indexing(X, keep), targets.take(keep), weight[keep], fit_params
+
+
 def _labels_for(proba):
     """Most likely target class of each row, every class present at least once.
 
@@ -156,6 +297,9 @@ class _NativeBoostingStrategy(BaseStrategy):
 
     _module = None  # framework module name
     _classifier = None  # name of the accepted classifier class
+    _native_objective = None  # built-in binary cross-entropy taking soft labels
+    _compatible_objectives = frozenset()  # the student's objectives we may replace
+    _objective_params = ("objective",)  # student parameters that set the objective
 
     def __init__(self, loss="blend", early_stopping_rounds=None, validation_fraction=0.1):
         self.loss = loss
@@ -181,7 +325,8 @@ class _NativeBoostingStrategy(BaseStrategy):
         raise NotImplementedError
 
     def _fit_student(self, student, lib, data, fit_params):
-        """Fit ``student`` with the custom objective; return the rounds kept."""
+        """Fit ``student`` with the custom objective, or the built-in binary one on
+        ``data["soft_label"]`` where it is not None; return the rounds kept."""
         raise NotImplementedError
 
     def _raw_margins(self, X):
@@ -253,7 +398,8 @@ class _NativeBoostingStrategy(BaseStrategy):
         targets : SoftTargets
             Teacher logits, labels and the distillation recipe.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, multiplied into the gradients and hessians.
+            Row weights, multiplied into the gradients and hessians; rows of weight
+            0 are dropped (as if they were not given).
         **fit_params : dict
             Passed to the student's ``fit``.
 
@@ -265,47 +411,88 @@ class _NativeBoostingStrategy(BaseStrategy):
         self._validate_params()
         lib = self._import()
         self._check_student(student, lib)
+        self._check_objective(student)
         classes = np.asarray(targets.classes)
         n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(f"Need at least 2 classes to distil, got {n_classes}.")
+        weight = None if sample_weight is None else np.asarray(sample_weight, float)
+        if weight is not None and not (weight > 0).all():
+            X, targets, weight, fit_params = _drop_weightless(
+                X, targets, weight, fit_params
+            )
         columns = self._student_order(classes)
         hessian_scale = self._hessian_scale(n_classes)
         train, val = self._split(len(targets.y_index), student)
-        weight = None if sample_weight is None else np.asarray(sample_weight, float)
+        native = self._native_binary(targets)
 
         loss, prior_target = self._losses(targets, train, columns, hessian_scale)
         w_train = None if weight is None else weight[train]
-        prior = np.average(prior_target, axis=0, weights=w_train)
-        prior = np.clip(prior, 1e-12, 1.0)
-        if n_classes == 2:
-            init = np.log(prior[1]) - np.log(prior[0])
-        else:
-            init = log_clip(prior)
+        init = initial_margins(prior_target, w_train)
         data = {
             "loss": loss,
             "init": init,
             "X": safe_indexing(X, train),
             "y": self._labels(_labels_for(targets.proba[train][:, columns]), classes),
+            # the blend target itself: the built-in objective's labels
+            "soft_label": binary_soft_labels(prior_target) if native else None,
             "sample_weight": w_train,
             "validation": None,
         }
         if len(val):
-            val_loss, _ = self._losses(targets, val, columns, hessian_scale)
+            val_loss, val_target = self._losses(targets, val, columns, hessian_scale)
+            val_index = np.argmax(targets.proba[val][:, columns], axis=1)
             data["validation"] = {
                 "loss": val_loss,
                 "X": safe_indexing(X, val),
-                "y": self._labels(
-                    np.argmax(targets.proba[val][:, columns], axis=1), classes
-                ),
+                "y": self._labels(val_index, classes),
+                "index": val_index,  # the student's class index of each row
+                "soft_label": binary_soft_labels(val_target) if native else None,
                 "sample_weight": None if weight is None else weight[val],
             }
         # The booster predicts init + trees; the distiller's map back to T = 1 is
         # folded into its leaves later (set_output_map).
         self.init_score_ = np.atleast_1d(init).copy()
+        self.training_objective_ = self._native_objective if native else "custom"
         self.n_iter_ = self._fit_student(student, lib, data, fit_params)
         self.columns_ = columns
         return self._record(student, targets)
+
+    def _native_binary(self, targets):
+        """Whether the loss is the cross-entropy to one probability per row.
+
+        True for binary ``"blend"`` targets, and for ``"hinton"`` where it equals
+        the blend at temperature 1: at ``T = 1`` (``a CE(s, p) + (1 - a) CE(h, p) =
+        CE(a s + (1 - a) h, p)``) or at ``alpha = 0`` on labeled rows alone (the
+        hard-label loss). Then the library's built-in binary cross-entropy on soft
+        labels trains the student, without the Python objective.
+        """
+        if targets.n_classes != 2:
+            return False
+        if self.loss == "blend" or targets.temperature == 1.0:
+            return True
+        return targets.alpha == 0.0 and bool((np.asarray(targets.y_index) >= 0).all())
+
+    def _check_objective(self, student):
+        """Refuse an objective set on the student that is not the distillation
+        loss's (the cross-entropy with the logistic or softmax link)."""
+        params = student.get_params()
+        for key in self._objective_params:
+            objective = params.get(key)
+            if objective is None or (
+                key == "objective" and isinstance(objective, str)
+                and objective in self._compatible_objectives
+            ):  # fmt: skip
+                continue
+            allowed = ", ".join(repr(o) for o in sorted(self._compatible_objectives))
+            raise ValueError(
+                f"The {self.name!r} strategy trains the student on the distillation "
+                "loss (the cross-entropy to the soft targets, logistic or softmax "
+                f"link), so it cannot use the student's {key}={objective!r}. Leave "
+                f"objective unset or set it to one of {allowed} (the strategy picks "
+                "the objective), or pass strategy='expand' to train the student with "
+                "its own objective on row-expanded soft targets."
+            )
 
     def _hessian_scale(self, n_classes):
         return 1.0

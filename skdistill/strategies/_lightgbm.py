@@ -14,7 +14,7 @@ from inspect import signature
 
 import numpy as np
 
-from ._boosting import _NativeBoostingStrategy
+from ._boosting import _NativeBoostingStrategy, binary_cross_entropy
 
 __all__ = ["LightGBMStrategy"]
 
@@ -37,6 +37,14 @@ class _Metric:
 
     def __call__(self, y_true, y_pred, weight):
         return "distillation_loss", self.loss.value(y_pred, weight), False
+
+
+class _ProbaMetric:
+    """Picklable LightGBM eval metric beside the built-in objective, which hands it
+    probabilities and the soft labels: the same distillation loss."""
+
+    def __call__(self, y_true, y_pred, weight):
+        return "distillation_loss", binary_cross_entropy(y_true, y_pred, weight), False
 
 
 class _EarlyStopping:
@@ -75,12 +83,17 @@ class _EarlyStopping:
 class LightGBMStrategy(_NativeBoostingStrategy):
     """Train a LightGBM ``LGBMClassifier`` student natively on the distillation loss.
 
-    Binary problems use the soft-label cross-entropy on labels in [0, 1] (gradient
-    ``p - q``, hessian ``p (1 - p)`` on the raw margin); multiclass ones a custom
-    softmax objective whose gradient ``p - q`` and hessian ``K / (K - 1) p (1 - p)``
-    use the soft target matrix. Boosting starts from the log prior of the targets,
-    as LightGBM's own objectives do, so ``alpha=0`` reproduces LightGBM's hard-label
-    training. No rows are repeated, unlike the generic ``"expand"`` strategy.
+    Binary problems train on LightGBM's built-in ``cross_entropy`` objective with
+    the soft labels ``q`` in [0, 1] (gradient ``p - q``, hessian ``p (1 - p)`` on
+    the raw margin, computed in C++: no Python objective, so a fit costs about what
+    a hard-label fit does) wherever the loss is the cross-entropy to one probability
+    per row: ``loss="blend"``, and ``"hinton"`` at ``T = 1`` or ``alpha = 0``. The
+    other binary recipes and multiclass problems use a custom objective with the
+    same gradient and the hessian ``K / (K - 1) p (1 - p)`` of LightGBM's own
+    softmax (``"hinton"``: its tempered version) on the soft target matrix.
+    Boosting starts from the log prior of the targets, as LightGBM's own objectives
+    do, so ``alpha=0`` reproduces LightGBM's hard-label training. No rows are
+    repeated, unlike the generic ``"expand"`` strategy.
 
     After training, the initial score and (``loss="blend"``) the factor that maps
     the margins back to temperature 1 are folded into the trees, and the booster is
@@ -134,6 +147,9 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
+    training_objective_ : str
+        The objective the student was trained with: ``"cross_entropy"`` (built-in,
+        on soft labels) or ``"custom"`` (the Python objective).
 
     See Also
     --------
@@ -151,9 +167,15 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     accuracy within seed noise and log-losses within a few percent of each other,
     neither consistently better: tune ``strategy__loss`` with the rest.
 
-    ``class_weight`` of the student weights rows by their most likely target class;
-    an ``objective`` set on the student is replaced during ``fit`` and restored after.
-    Linear trees (``linear_tree=True``) are not supported.
+    ``class_weight`` of the student weights rows by their most likely target class.
+    The student's ``objective`` may be unset or name the cross-entropy with the
+    logistic or softmax link (``"binary"``, ``"cross_entropy"``, ``"xentropy"``,
+    ``"multiclass"``, ``"softmax"``): it is replaced during ``fit`` and restored
+    after; any other objective (``"multiclassova"``, a callable, an alias such as
+    ``loss=``) is refused with a ValueError, as the strategy trains the distillation
+    loss (``strategy="expand"`` trains the student's own objective on row-expanded
+    targets). Rows of ``sample_weight`` 0 are dropped. Linear trees
+    (``linear_tree=True``) are not supported.
 
     References
     ----------
@@ -184,6 +206,15 @@ class LightGBMStrategy(_NativeBoostingStrategy):
     name = "lightgbm"
     _module = "lightgbm"
     _classifier = "LGBMClassifier"
+    _native_objective = "cross_entropy"
+    # LightGBM's names (and aliases) of the cross-entropy with the logistic or
+    # softmax link; "multiclassova" and the others are other losses.
+    _compatible_objectives = frozenset(
+        {"binary", "cross_entropy", "xentropy", "multiclass", "softmax"}
+    )
+    # LightGBM reads these aliases of ``objective`` from the student's extra params
+    # and prefers them to ``objective`` (LGBMModel._process_params).
+    _objective_params = ("objective", "objective_type", "app", "application", "loss")
 
     def _hessian_scale(self, n_classes):
         return n_classes / (n_classes - 1)
@@ -203,27 +234,41 @@ class LightGBMStrategy(_NativeBoostingStrategy):
             )
         n = len(data["y"])
         init = data["init"]
+        native = data["soft_label"] is not None
         original = student.get_params()["objective"]
-        student.set_params(objective=_Objective(data["loss"]))
+        student.set_params(
+            objective="cross_entropy" if native else _Objective(data["loss"])
+        )
         kwargs = dict(fit_params)
         kwargs["init_score"] = np.tile(init, (n, 1)) if np.ndim(init) else np.full(n, init)
         validation = data["validation"]
         if validation is not None:
             n_val = len(validation["y"])
             if "eval_X" in signature(student.fit).parameters:  # LightGBM >= 4.7
-                kwargs["eval_X"], kwargs["eval_y"] = (validation["X"],), (validation["y"],)
+                # eval_y skips the classifier's label encoding: class indices (the
+                # custom metric reads none) or the soft labels
+                eval_y = validation["soft_label"] if native else validation["index"]
+                kwargs["eval_X"], kwargs["eval_y"] = (validation["X"],), (eval_y,)
             else:  # pragma: no cover - older LightGBM
-                kwargs["eval_set"] = [(validation["X"], validation["y"])]
+                eval_y = validation["soft_label"] if native else validation["y"]
+                kwargs["eval_set"] = [(validation["X"], eval_y)]
             kwargs["eval_init_score"] = [
                 np.tile(init, (n_val, 1)) if np.ndim(init) else np.full(n_val, init)
             ]
             if validation["sample_weight"] is not None:
                 kwargs["eval_sample_weight"] = [validation["sample_weight"]]
-            kwargs["eval_metric"] = _Metric(validation["loss"])
+            kwargs["eval_metric"] = (
+                _ProbaMetric() if native else _Metric(validation["loss"])
+            )
             stopper = _EarlyStopping(self.early_stopping_rounds, lib.callback)
             kwargs["callbacks"] = [*kwargs.get("callbacks", []), stopper]
         try:
-            student.fit(data["X"], data["y"], sample_weight=data["sample_weight"], **kwargs)
+            if native:
+                _fit_on_soft_labels(student, lib, data, kwargs)
+            else:
+                student.fit(
+                    data["X"], data["y"], sample_weight=data["sample_weight"], **kwargs
+                )
         finally:
             student.set_params(objective=original)
         best = student.booster_.best_iteration
@@ -245,11 +290,52 @@ class LightGBMStrategy(_NativeBoostingStrategy):
         return self.student_.predict(X, raw_score=True)
 
 
+def _fit_on_soft_labels(student, lib, data, kwargs):
+    """Fit the binary ``LGBMClassifier`` ``student`` on soft labels with the
+    built-in ``cross_entropy`` objective (set on it by the caller).
+
+    ``LGBMClassifier.fit`` encodes its labels as classes, so the soft labels go
+    through ``LGBMModel.fit`` and the state the classifier's ``fit`` would set
+    (label encoder and classes of ``data["y"]``) is set here; ``class_weight`` is
+    turned into row weights by the hard labels, as the classifier does
+    (``_LGBMComputeSampleWeight`` is scikit-learn's ``compute_sample_weight``).
+    ``cross_entropy`` has the gradient ``w (p - q)`` and hessian ``w p (1 - p)`` of
+    the custom objective (``CrossEntropy::GetGradients``,
+    ``src/objective/xentropy_objective.hpp``) and, given ``init_score``, does not
+    boost from its own average.
+    """
+    from sklearn.preprocessing import LabelEncoder
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    labels = data["y"]
+    encoder = LabelEncoder().fit(labels)
+    student._le = encoder
+    student._classes = encoder.classes_
+    student._n_classes = len(encoder.classes_)
+    student._class_map = dict(
+        zip(encoder.classes_, encoder.transform(encoder.classes_), strict=True)
+    )
+    weight = data["sample_weight"]
+    class_weight = student.get_params()["class_weight"]
+    if class_weight is not None:
+        by_class = compute_sample_weight(class_weight, labels)
+        weight = by_class if weight is None else weight * by_class
+        student.set_params(class_weight=None)
+    try:
+        lib.LGBMModel.fit(
+            student, data["X"], data["soft_label"], sample_weight=weight, **kwargs
+        )
+    finally:
+        if class_weight is not None:
+            student.set_params(class_weight=class_weight)
+
+
 def _rewrite_booster(lib, booster, init, scale, n_iter):
     """An ordinary binary/multiclass booster predicting ``scale * (init + trees)``.
 
     A booster trained with a custom objective has no objective (it predicts raw
-    sums of leaves, without the ``init_score`` it started from); the model text is
+    sums of leaves, without the ``init_score`` it started from; so does one trained
+    with ``cross_entropy`` from an ``init_score``); the model text is
     edited so that the leaves include the initial score and the scale, and the
     header names the built-in objective whose link (sigmoid or softmax) applies.
     """
@@ -279,7 +365,7 @@ def _rewrite_booster(lib, booster, init, scale, n_iter):
                 values = values + init[tree % n_classes]
             values *= scale
             line = "leaf_value=" + " ".join(repr(float(v)) for v in values)
-        elif line == "[objective: custom]":
+        elif line.startswith("[objective: "):  # custom or cross_entropy
             line = "[objective: " + objective.split("=")[1].split()[0] + "]"
         lines.append(line)
         if line.startswith("max_feature_idx="):

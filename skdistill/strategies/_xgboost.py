@@ -10,7 +10,7 @@ import json
 
 import numpy as np
 
-from ._boosting import _NativeBoostingStrategy, _sigmoid
+from ._boosting import _NativeBoostingStrategy, _sigmoid, binary_cross_entropy
 
 __all__ = ["XGBoostStrategy"]
 
@@ -37,15 +37,30 @@ class _Metric:
         return self.loss.value(y_pred, sample_weight)
 
 
+class _ProbaMetric:
+    """Picklable XGBoost eval metric beside the built-in objective, which hands it
+    probabilities and the soft labels: the same distillation loss."""
+
+    __name__ = "distillation_loss"
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return binary_cross_entropy(y_true, y_pred, sample_weight)
+
+
 class XGBoostStrategy(_NativeBoostingStrategy):
     """Train an XGBoost ``XGBClassifier`` student natively on the distillation loss.
 
-    Binary problems use the cross-entropy to probabilistic labels (gradient
-    ``p - q``, hessian ``p (1 - p)``, as ``binary:logistic``); multiclass ones a
-    custom softmax objective on the soft target matrix with XGBoost's own hessian
-    ``2 p (1 - p)``. Boosting starts from the log prior of the targets (stored as the
-    model's ``base_score``), so ``alpha=0`` closely reproduces XGBoost's hard-label
-    training. No rows are repeated, unlike the generic ``"expand"`` strategy.
+    Binary problems train on XGBoost's built-in ``binary:logistic`` objective with
+    the soft labels ``q`` in [0, 1] as labels (gradient ``p - q``, hessian
+    ``p (1 - p)``, computed in C++: no Python objective, so a fit costs about what
+    a hard-label fit does) wherever the loss is the cross-entropy to one
+    probability per row: ``loss="blend"``, and ``"hinton"`` at ``T = 1`` or
+    ``alpha = 0``. The other binary recipes and multiclass problems use a custom
+    objective with the same gradient and XGBoost's own softmax hessian
+    ``2 p (1 - p)`` on the soft target matrix. Boosting starts from the log prior
+    of the targets (stored as the model's ``base_score``), so ``alpha=0`` closely
+    reproduces XGBoost's hard-label training. No rows are repeated, unlike the
+    generic ``"expand"`` strategy.
 
     The fitted student is an ordinary ``XGBClassifier`` (``objective`` reads
     ``"binary:logistic"`` or ``"multi:softprob"``, as after a built-in fit): its own
@@ -92,6 +107,9 @@ class XGBoostStrategy(_NativeBoostingStrategy):
     n_iter_ : int
         Number of boosting rounds kept (fewer than ``n_estimators`` after early
         stopping).
+    training_objective_ : str
+        The objective the student was trained with: ``"binary:logistic"``
+        (built-in, on soft labels) or ``"custom"`` (the Python objective).
 
     See Also
     --------
@@ -99,10 +117,17 @@ class XGBoostStrategy(_NativeBoostingStrategy):
 
     Notes
     -----
-    An ``objective``, ``base_score``, ``eval_metric`` or ``early_stopping_rounds``
-    set on the student is replaced during ``fit`` and restored after (``objective``
-    then names the built-in link). Only tree boosters (``gbtree``, ``dart``) with
-    scalar leaves can be rescaled for ``loss="blend"`` at ``T != 1``.
+    A ``base_score``, ``eval_metric`` or ``early_stopping_rounds`` set on the
+    student is replaced during ``fit`` and restored after. Its ``objective`` may
+    name the cross-entropy with the logistic or softmax link
+    (``"binary:logistic"``, the default, ``"binary:logitraw"``,
+    ``"multi:softprob"``, ``"multi:softmax"``) and then names the built-in link
+    after ``fit``; any other objective (a callable, ``"binary:hinge"``, ...) is
+    refused with a ValueError, as the strategy trains the distillation loss
+    (``strategy="expand"`` trains the student's own objective on row-expanded
+    targets). Rows of ``sample_weight`` 0 are dropped. Only tree boosters
+    (``gbtree``, ``dart``) with scalar leaves can be rescaled for ``loss="blend"``
+    at ``T != 1``.
 
     Examples
     --------
@@ -126,6 +151,12 @@ class XGBoostStrategy(_NativeBoostingStrategy):
     name = "xgboost"
     _module = "xgboost"
     _classifier = "XGBClassifier"
+    _native_objective = "binary:logistic"
+    # XGBoost's names of the cross-entropy with the logistic or softmax link
+    # (binary:logistic is XGBClassifier's default); the others are other losses.
+    _compatible_objectives = frozenset(
+        {"binary:logistic", "binary:logitraw", "multi:softprob", "multi:softmax"}
+    )
 
     def _hessian_scale(self, n_classes):
         return 2.0
@@ -138,9 +169,12 @@ class XGBoostStrategy(_NativeBoostingStrategy):
 
     def _fit_student(self, student, lib, data, fit_params):
         init = np.atleast_1d(data["init"])
+        native = data["soft_label"] is not None
         keys = ("objective", "eval_metric", "early_stopping_rounds")
         original = {k: student.get_params()[k] for k in keys}
-        student.set_params(objective=_Objective(data["loss"]))
+        student.set_params(
+            objective="binary:logistic" if native else _Objective(data["loss"])
+        )
         kwargs = dict(fit_params)
         # Boosting starts from the initial margins given per row (base_margin); they
         # become the model's base_score afterwards.
@@ -148,16 +182,34 @@ class XGBoostStrategy(_NativeBoostingStrategy):
         validation = data["validation"]
         if validation is not None:
             student.set_params(
-                eval_metric=_Metric(validation["loss"]),
+                eval_metric=_ProbaMetric() if native else _Metric(validation["loss"]),
                 early_stopping_rounds=self.early_stopping_rounds,
             )
-            kwargs["eval_set"] = [(validation["X"], validation["y"])]
+            eval_y = validation["soft_label"] if native else validation["y"]
+            kwargs["eval_set"] = [(validation["X"], eval_y)]
             kwargs["base_margin_eval_set"] = [_margins(init, len(validation["y"]))]
             if validation["sample_weight"] is not None:
                 kwargs["sample_weight_eval_set"] = [validation["sample_weight"]]
             kwargs.setdefault("verbose", False)
         try:
-            student.fit(data["X"], data["y"], sample_weight=data["sample_weight"], **kwargs)
+            if native:
+                # XGBClassifier.fit insists on labels 0 .. K-1; binary:logistic takes
+                # probabilities (LogisticRegression::CheckLabel, x >= 0 && x <= 1, in
+                # src/objective/regression_loss.h) with the gradient w (p - q) and
+                # hessian w max(p (1 - p), 1e-16) of the custom objective. The
+                # regressor's fit is the classifier's without the label check.
+                lib.XGBModel.fit(
+                    student,
+                    data["X"],
+                    data["soft_label"],
+                    sample_weight=data["sample_weight"],
+                    **kwargs,
+                )
+                student.n_classes_ = 2
+            else:
+                student.fit(
+                    data["X"], data["y"], sample_weight=data["sample_weight"], **kwargs
+                )
         finally:
             # setattr, not set_params: XGBoost pushes set_params to a fitted booster
             for key, value in original.items():

@@ -73,6 +73,8 @@ class Framework:
     alpha_zero_atol: float  # probabilities at alpha=0 against hard-label training
     alpha_zero_log_loss: dict  # its pytest.approx tolerance on the log-loss
     min_score: dict  # floor of the training accuracy, by problem
+    native_objective: str = ""  # built-in binary objective trained on soft labels
+    native_atol: float = 0.0  # its margins against the Python objective's
     weight_scale_free: bool = False  # doubling all weights changes nothing
 
     def __str__(self):
@@ -115,6 +117,9 @@ LIGHTGBM = Framework(
     alpha_zero_atol=1e-10,
     alpha_zero_log_loss=dict(abs=1e-10),
     min_score={"binary": 0.85, "multiclass": 0.9},
+    native_objective="cross_entropy",
+    # Same trees; gradients computed in double by both, rounded to float32.
+    native_atol=1e-6,
     # Row counts (min_child_samples) limit LightGBM's leaves and it has no L2 by
     # default; XGBoost's min_child_weight and reg_lambda weigh against hessian sums.
     weight_scale_free=True,
@@ -143,6 +148,9 @@ XGBOOST = Framework(
     alpha_zero_atol=1e-3,
     alpha_zero_log_loss=dict(rel=1e-2),
     min_score={"binary": 0.85, "multiclass": 0.85},
+    native_objective="binary:logistic",
+    # Same trees; XGBoost's own objective computes its sigmoid in float32.
+    native_atol=1e-5,
 )
 
 FRAMEWORKS = [LIGHTGBM, XGBOOST]
@@ -349,6 +357,233 @@ def test_sample_weight_multiplies_gradients(gbdt, binary_data, binary_teacher):
     weights = np.where(y == 1, 5.0, 1.0)
     weighted = model.fit(X, y, sample_weight=weights).predict_proba(X)
     assert weighted[:, 1].mean() > plain[:, 1].mean() + 0.05
+
+
+# -- binary students on the built-in objective -----------------------------------------
+
+#: (loss, temperature, alpha) of binary recipes the built-in objective trains.
+NATIVE_RECIPES = [
+    ("blend", 1.0, 0.5),
+    ("blend", 3.0, 0.7),
+    ("blend", 4.0, 1.0),
+    ("blend", 2.0, 0.0),
+    ("hinton", 1.0, 0.7),
+    ("hinton", 3.0, 0.0),
+]
+
+
+@pytest.fixture
+def callback_route(gbdt, monkeypatch):
+    """``fit(params, X, y)``: a distiller fitted with the Python objective (the route
+    of every recipe before the built-in one)."""
+
+    def fit(params, X, y):
+        with monkeypatch.context() as patch:
+            patch.setattr(gbdt.strategy, "_native_binary", lambda self, targets: False)
+            return DistilledClassifier(**params).fit(X, y)
+
+    return fit
+
+
+def _binary_model(gbdt, teacher, loss, temperature, alpha, **params):
+    """Parameters of a distiller of ``gbdt``'s student with this recipe."""
+    return dict(
+        teacher=teacher,
+        student=params.pop("student", None) or gbdt.student(),
+        strategy=gbdt.strategy(loss=loss, **params.pop("strategy", {})),
+        temperature=temperature,
+        alpha=alpha,
+        random_state=0,
+        **params,
+    )
+
+
+def _no_python_objective(monkeypatch):
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("the Python objective was called")
+
+    monkeypatch.setattr(_DistillationLoss, "grad_hess", refuse)
+
+
+@pytest.mark.parametrize(("loss", "temperature", "alpha"), NATIVE_RECIPES)
+def test_binary_recipe_trains_on_the_built_in_objective(
+    gbdt, loss, temperature, alpha, binary_data, binary_teacher, monkeypatch
+):
+    X, y = binary_data
+    _no_python_objective(monkeypatch)
+    params = _binary_model(gbdt, binary_teacher, loss, temperature, alpha)
+    model = DistilledClassifier(**params).fit(X, y)
+    assert model.strategy_.training_objective_ == gbdt.native_objective
+    student = model.student_
+    assert type(student) is getattr(gbdt.lib, gbdt.classifier)
+    np.testing.assert_array_equal(student.classes_, [0, 1])
+    assert student.objective == gbdt.objective["binary"]
+    np.testing.assert_allclose(
+        student.predict_proba(X), model.predict_proba(X), atol=gbdt.proba_atol
+    )
+    np.testing.assert_allclose(gbdt.reloaded_proba(student, X), model.predict_proba(X),
+                               atol=gbdt.proba_atol)  # fmt: skip
+
+
+@pytest.mark.parametrize(("loss", "temperature", "alpha"), NATIVE_RECIPES)
+def test_built_in_objective_matches_the_python_objective(
+    gbdt, loss, temperature, alpha, binary_data, binary_teacher
+):
+    X, y = binary_data
+    logits = np.log(binary_teacher.predict_proba(X))
+    y_index = np.where(np.arange(len(y)) % 5 == 0, -1, y) if alpha else y
+    targets = SoftTargets(logits, y_index, np.array([0, 1]), temperature, alpha)
+    weight = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    strategy = gbdt.strategy(loss=loss).fit(
+        gbdt.student(), X, targets, sample_weight=weight
+    )
+    assert strategy.training_objective_ == gbdt.native_objective
+    reference = gbdt.strategy(loss=loss)
+    reference._native_binary = lambda targets: False
+    reference.fit(gbdt.student(), X, targets, sample_weight=weight)
+    assert reference.training_objective_ == "custom"
+    np.testing.assert_allclose(
+        strategy.tempered_logits(X), reference.tempered_logits(X), atol=gbdt.native_atol
+    )
+    np.testing.assert_allclose(strategy.init_score_, reference.init_score_)
+
+
+@pytest.mark.parametrize(
+    "recipe",
+    [
+        dict(temperature=3.0, alpha=0.7),
+        dict(temperature=2.0, alpha=0.6, transfer_set="gaussian"),
+        dict(
+            temperature=2.0,
+            alpha=0.8,
+            strategy={"early_stopping_rounds": 3, "validation_fraction": 0.3},
+            student={"n_estimators": 200, "learning_rate": 0.5},
+        ),
+    ],
+    ids=["plain", "transfer-set", "early-stopping"],
+)
+def test_distiller_predicts_as_with_the_python_objective(
+    gbdt, recipe, binary_data, binary_teacher, callback_route
+):
+    X, y = binary_data
+
+    def params():
+        student = gbdt.student(**{"n_estimators": 40, **recipe.get("student", {})})
+        rest = {k: v for k, v in recipe.items() if k != "student"}
+        return _binary_model(gbdt, binary_teacher, "blend", student=student, **rest)
+
+    native = DistilledClassifier(**params()).fit(X, y)
+    reference = callback_route(params(), X, y)
+    assert native.strategy_.training_objective_ == gbdt.native_objective
+    assert reference.strategy_.training_objective_ == "custom"
+    assert native.n_transfer_ == reference.n_transfer_
+    assert native.strategy_.n_iter_ == reference.strategy_.n_iter_
+    if "early_stopping_rounds" in recipe.get("strategy", {}):
+        assert native.strategy_.n_iter_ < 200  # it stopped, on the same round
+    # Same trees; the map back to T = 1 is fitted (L-BFGS) on margins that differ
+    # by float32 rounding, which moves the probabilities by less than 1e-4.
+    np.testing.assert_allclose(
+        native.predict_proba(X), reference.predict_proba(X), atol=1e-4
+    )
+
+
+def test_zero_sample_weight_drops_the_row(gbdt, binary_data, binary_teacher):
+    X, y = binary_data
+    logits = np.log(binary_teacher.predict_proba(X))
+    targets = SoftTargets(logits, y, np.array([0, 1]), 2.0, 0.7)
+    weight = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    weight[::4] = 0.0
+    kept = np.flatnonzero(weight)
+    weighted = gbdt.strategy().fit(gbdt.student(), X, targets, sample_weight=weight)
+    dropped = gbdt.strategy().fit(
+        gbdt.student(), X[kept], targets.take(kept), sample_weight=weight[kept]
+    )
+    np.testing.assert_array_equal(weighted.tempered_logits(X), dropped.tempered_logits(X))
+    with pytest.raises(ValueError, match="Every sample_weight is 0"):
+        gbdt.strategy().fit(gbdt.student(), X, targets, sample_weight=np.zeros(len(y)))
+
+
+def test_native_route_honours_sample_weight(gbdt, binary_data, binary_teacher):
+    X, y = binary_data
+    model = DistilledClassifier(binary_teacher, gbdt.student(), alpha=0.5, random_state=0)
+    plain = model.fit(X, y).predict_proba(X)
+    weighted = model.fit(X, y, sample_weight=np.where(y == 1, 5.0, 1.0)).predict_proba(X)
+    assert model.strategy_.training_objective_ == gbdt.native_objective
+    assert weighted[:, 1].mean() > plain[:, 1].mean() + 0.05
+
+
+def test_multiclass_and_tempered_hinton_keep_the_python_objective(
+    gbdt, iris, iris_teacher, binary_data, binary_teacher
+):
+    X, y = iris
+    model = DistilledClassifier(iris_teacher, gbdt.student(), temperature=2.0).fit(X, y)
+    assert model.strategy_.training_objective_ == "custom"
+    X, y = binary_data
+    model = DistilledClassifier(
+        binary_teacher, gbdt.student(), temperature=3.0, alpha=0.5,
+        strategy=gbdt.strategy(loss="hinton"),
+    ).fit(X, y)  # fmt: skip
+    assert model.strategy_.training_objective_ == "custom"
+
+
+def test_lightgbm_class_weight_on_the_native_route(binary_data, binary_teacher):
+    pytest.importorskip("lightgbm")
+    X, y = binary_data
+    logits = np.log(binary_teacher.predict_proba(X))
+    targets = SoftTargets(logits, y, np.array([0, 1]), 2.0, 0.7)
+    student = LIGHTGBM.student(class_weight={0: 1.0, 1: 3.0})
+    native = LightGBMStrategy().fit(student, X, targets)
+    assert native.training_objective_ == "cross_entropy"
+    assert student.class_weight == {0: 1.0, 1: 3.0}  # the user's, restored
+    reference = LightGBMStrategy()
+    reference._native_binary = lambda targets: False
+    reference.fit(LIGHTGBM.student(class_weight={0: 1.0, 1: 3.0}), X, targets)
+    np.testing.assert_allclose(
+        native.tempered_logits(X), reference.tempered_logits(X), atol=1e-6
+    )
+    plain = LightGBMStrategy().fit(LIGHTGBM.student(), X, targets)
+    assert native.predict_proba(X)[:, 1].mean() > plain.predict_proba(X)[:, 1].mean()
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [
+        ("lightgbm", {"objective": "binary"}),
+        ("lightgbm", {"objective": "xentropy"}),
+        ("xgboost", {"objective": "binary:logitraw"}),
+    ],
+)
+def test_compatible_objective_of_the_user_is_accepted(
+    name, params, binary_data, binary_teacher
+):
+    gbdt = next(f for f in FRAMEWORKS if f.name == name)
+    pytest.importorskip(name)
+    X, y = binary_data
+    model = DistilledClassifier(binary_teacher, gbdt.student(**params)).fit(X, y)
+    assert model.strategy_.training_objective_ == gbdt.native_objective
+    assert model.score(X, y) > 0.85
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "key"),
+    [
+        ("lightgbm", {"objective": "multiclassova"}, "objective"),
+        ("lightgbm", {"objective": "regression"}, "objective"),
+        ("lightgbm", {"loss": "binary"}, "loss"),
+        ("lightgbm", {"objective": _DistillationLoss}, "objective"),
+        ("xgboost", {"objective": "binary:hinge"}, "objective"),
+        ("xgboost", {"objective": _DistillationLoss}, "objective"),
+    ],
+)
+def test_other_objective_of_the_user_is_refused(
+    name, params, key, binary_data, binary_teacher
+):
+    gbdt = next(f for f in FRAMEWORKS if f.name == name)
+    pytest.importorskip(name)
+    X, y = binary_data
+    model = DistilledClassifier(binary_teacher, gbdt.student(**params))
+    with pytest.raises(ValueError, match=rf"student's {key}=.*strategy='expand'"):
+        model.fit(X, y)
 
 
 # -- sklearn contracts ---------------------------------------------------------------
