@@ -419,6 +419,19 @@ def test_issue16_item2_warns_above_the_warning_size(tmp_path, monkeypatch):
     np.testing.assert_allclose(compiled.predict_proba(X), model.predict_proba(X))
 
 
+def test_issue16_item2_warns_about_one_tree_too_big_to_split(tmp_path, monkeypatch):
+    model, X = _forest(4)
+    largest = max(tree.tree_.node_count for tree in model.estimators_)
+    monkeypatch.setattr(_c_build, "WARN_TREE_NODES", largest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # at the threshold: no warning
+        compile_student(model, tmp_path / "a.so")
+    monkeypatch.setattr(_c_build, "WARN_TREE_NODES", largest - 1)
+    with pytest.warns(CompileSizeWarning, match=f"largest tree has {largest:,} nodes"):
+        compiled = compile_student(model, tmp_path / "b.so")
+    np.testing.assert_allclose(compiled.predict_proba(X), model.predict_proba(X))
+
+
 @pytest.mark.parametrize(
     "max_nodes, error",
     [

@@ -52,6 +52,11 @@ WARN_NODES = 250_000
 #: (about 10 minutes on one job, 150 MB of C).
 MAX_NODES = 1_000_000
 
+#: Above this many nodes in ONE tree, ``compile_student`` warns: a tree is never split
+#: across units, and the compiler's memory grows faster than its size (measured: about
+#: 500 MB for a single tree of 10,000 nodes).
+WARN_TREE_NODES = 20_000
+
 #: What :func:`estimate` measures of a treelite model.
 CodeEstimate = namedtuple(
     "CodeEstimate", ["nodes", "trees", "largest_tree", "c_bytes", "seconds"]
@@ -137,6 +142,16 @@ def check_size(size, max_nodes, jobs):
             "minutes. Pass n_jobs=-1 to compile on every core and verbose=True to see "
             "the progress; skdistill.export.to_onnx or a smaller student avoid the "
             "wait.",
+            CompileSizeWarning,
+            stacklevel=3,
+        )
+    if size.largest_tree > WARN_TREE_NODES:
+        warnings.warn(
+            f"The student's largest tree has {size.largest_tree:,} nodes: a tree is "
+            f"compiled as one function, never split, and above {WARN_TREE_NODES:,} "
+            "nodes the compiler needs gigabytes of memory and a time that grows faster "
+            "than the tree (about 500 MB for 10,000 nodes). Cap the tree (max_depth, "
+            "max_leaf_nodes, num_leaves) or export it with skdistill.export.to_onnx.",
             CompileSizeWarning,
             stacklevel=3,
         )

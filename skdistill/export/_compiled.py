@@ -152,7 +152,8 @@ def compile_student(
     Warns
     -----
     CompileSizeWarning
-        If the student has more than 250,000 nodes (and at most ``max_nodes``).
+        If the student has more than 250,000 nodes (and at most ``max_nodes``), or
+        one tree of more than 20,000 nodes.
 
     See Also
     --------
@@ -181,7 +182,8 @@ def compile_student(
     above 250,000 nodes (2 to 3 minutes on one job) ``compile_student`` warns
     with a :class:`~skdistill.exceptions.CompileSizeWarning`; above
     ``max_nodes``, 1,000,000 nodes by default (about 150 MB of C, 10 minutes on
-    one job), it refuses. For larger students, raise ``max_nodes`` and pass
+    one job), it refuses; it also warns when one tree has more than 20,000 nodes.
+    For larger students, raise ``max_nodes`` and pass
     ``n_jobs=-1``, export with :func:`to_onnx` (no compiler), or distil a smaller
     student.
 
