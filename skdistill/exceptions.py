@@ -2,7 +2,12 @@
 
 from sklearn.exceptions import NotFittedError
 
-__all__ = ["CompileSizeWarning", "DistillationWarning", "NotFittedError"]
+__all__ = [
+    "BiasedComparisonWarning",
+    "CompileSizeWarning",
+    "DistillationWarning",
+    "NotFittedError",
+]
 
 
 class DistillationWarning(UserWarning):
@@ -20,4 +25,16 @@ class CompileSizeWarning(DistillationWarning):
     tree nodes than it compiles in about a minute (the limits and the measured
     compile time per 1,000 nodes are in its docstring). A subclass of
     :class:`DistillationWarning`, so filters on that one catch it too.
+    """
+
+
+class BiasedComparisonWarning(DistillationWarning):
+    """A compression sweep validates on rows its fitted teacher was trained on.
+
+    Raised by :class:`skdistill.frontier.CompressionSearch`. Students that follow
+    such a teacher score optimistically there: on its own training rows the
+    teacher's outputs carry the labels, so cross-validated scores flatter
+    distillation (and the teacher, whose reference score is then too high). Pass
+    validation rows the teacher has not seen (``X_val``/``y_val`` or
+    ``teacher_train_mask``), or an unfitted teacher, which is cross-fitted.
     """

@@ -36,7 +36,7 @@ from .._distill import DistilledClassifier, _BaseDistiller
 from .._seeding import RandomStreams
 from .._teacher import compute_teacher_logits, fitted_teacher, teacher_classes
 from .._validation import is_fitted, name_of, validate_X
-from ..exceptions import DistillationWarning
+from ..exceptions import BiasedComparisonWarning
 from ..report import make_recall_at_fpr_scorer, model_complexity, model_size
 from ..report._pareto import COSTS
 from ._bootstrap import bootstrap_scores, outputs_of
@@ -56,17 +56,6 @@ _SERVING_PATHS = ("sklearn", "native", "onnx")
 
 #: ``scoring`` names of the fraud-desk recall, beside scikit-learn's scorer names.
 _RECALL_NAMES = {"recall_at_fpr": 0.01, "recall_at_1pct_fpr": 0.01}
-
-
-class BiasedComparisonWarning(DistillationWarning):
-    """The sweep validates on rows its fitted teacher was trained on.
-
-    Students that follow such a teacher score optimistically there: on its own
-    training rows the teacher's outputs carry the labels, so cross-validated scores
-    flatter distillation (and the teacher, whose reference score is then too
-    high). Pass validation rows the teacher has not seen (``X_val``/``y_val`` or
-    ``teacher_train_mask``), or an unfitted teacher, which is cross-fitted.
-    """
 
 
 # -- scoring ------------------------------------------------------------------------------
