@@ -402,8 +402,9 @@ def _refuse_unsupported(distiller, fit_params):
     if bad or fit_params:
         raise ValueError(
             f"{bad + sorted(fit_params)} are not supported when X is a Dask collection. "
-            "Generate transfer rows with skdistill.transfer.dask_transfer_rows and label "
-            "them with the rest; select the student's columns in X; persist the teacher's "
+            "Append generated rows to X as rows of y == unlabeled_label (the teacher "
+            "labels them with the rest); select the student's columns in X; persist the "
+            "teacher's "
             "logits (compute_teacher_logits(teacher, X).persist()) and pass them as "
             "teacher_logits instead of memory."
         )
