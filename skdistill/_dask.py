@@ -393,7 +393,6 @@ def _as_matrix_rows(logits, lengths):
 
 def _refuse_unsupported(distiller, fit_params):
     options = {
-        "transfer_set": distiller.transfer_set is None,
         "student_features": distiller.student_features is None,
         "teacher_cv": distiller.teacher_cv is None,
         "memory": distiller.memory is None,
@@ -402,10 +401,8 @@ def _refuse_unsupported(distiller, fit_params):
     if bad or fit_params:
         raise ValueError(
             f"{bad + sorted(fit_params)} are not supported when X is a Dask collection. "
-            "Append generated rows to X as rows of y == unlabeled_label (the teacher "
-            "labels them with the rest); select the student's columns in X; persist the "
-            "teacher's "
-            "logits (compute_teacher_logits(teacher, X).persist()) and pass them as "
+            "Select the student's columns in X; persist the teacher's logits "
+            "(compute_teacher_logits(teacher, X).persist()) and pass them as "
             "teacher_logits instead of memory."
         )
 
@@ -424,6 +421,7 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
     _refuse_unsupported(distiller, fit_params)
     rows, teacher, method = _dask_rows(distiller, X, y, sample_weight, teacher_logits)
     streams = RandomStreams(distiller.random_state)
+    rows, n_transfer = _with_transfer_rows(distiller, rows, teacher, method, streams)
     student = distiller._make_student(streams)
     strategy = distiller.strategy
     if not isinstance(strategy, DaskStrategy):
@@ -437,7 +435,9 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
     if strategy.route_for(student) == "sample":
         _fit_on_sample(distiller, strategy, student, rows, streams)
     else:
-        rows = _persisted(rows)
+        rows = _persisted(
+            rows, with_X=n_transfer > 0 and strategy.route_for(student) == "cluster"
+        )
         local = strategy.fit(student, rows.X, rows).local_
         if distiller.alpha > 0 and local.has_method("predict_proba", local.student_):
             _warn_calibration(distiller)
@@ -446,15 +446,91 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
         distiller.strategy_ = local
         distiller.student_ = local.student_
     _set_fitted(distiller, X, teacher, method, rows)
+    distiller.n_transfer_ = n_transfer
     return distiller
 
 
-def _persisted(rows):
+def transfer_seed_rows(rows, size, seed):
+    """The in-memory rows a transfer sampler imitates on the Dask route, and their
+    labels: every training row when there are at most ``size``, else about ``size``
+    drawn uniformly (seeded)."""
+    X, y_index, _, _ = rows.sample(size, seed)
+    return X, y_index
+
+
+def _with_transfer_rows(distiller, rows, teacher, method, streams):
+    """``rows`` followed by the lazily generated rows of ``transfer_set`` (labeled by
+    the teacher alone, weighing ``alpha`` times the sampler's ``weight``), and their
+    count. The sampler imitates :func:`transfer_seed_rows`; the rows come from
+    :func:`skdistill.transfer.sample_dask` with the distiller's "transfer" stream, in
+    partitions the size of X's largest."""
+    import dask.array as da
+
+    from .transfer import resolve_transfer_set, sample_dask, transfer_count
+
+    if distiller.transfer_set is None or distiller.alpha == 0:
+        return rows, 0
+    sampler = resolve_transfer_set(distiller.transfer_set)
+    if hasattr(sampler, "_validate_params"):
+        sampler._validate_params()
+    n_real = sum(rows.lengths)
+    n_new = transfer_count(getattr(sampler, "size", 1.0), n_real)
+    if n_new == 0:
+        return rows, 0
+    if teacher is None:
+        raise ValueError(
+            "transfer_set needs the teacher to label the new rows, but "
+            "teacher='precomputed'. Pass the teacher itself."
+        )
+    if _is_frame(rows.X):
+        raise TypeError(
+            "transfer_set on a Dask DataFrame X is not supported. Generate the rows "
+            "with skdistill.transfer.sample_dask(sampler, X_sample, n_rows) and append "
+            "them with dask.dataframe.concat, with y == unlabeled_label, or pass a Dask "
+            "array X."
+        )
+    seed_X, seed_y = transfer_seed_rows(
+        rows, DEFAULT_SAMPLE_SIZE, streams.seed("transfer", "rows")
+    )
+    X_new = sample_dask(
+        sampler,
+        seed_X.astype(rows.X.dtype, copy=False),
+        n_new,
+        chunks=max(rows.lengths),
+        random_state=streams.seed("transfer"),
+        y=seed_y,
+    )
+    new_lengths = X_new.chunks[0]
+    if method == "precomputed":  # the given logits came with the teacher itself
+        ensemble = isinstance(teacher, TeacherEnsemble)
+        method = "auto" if ensemble else distiller.response_method
+    logits, _ = dask_teacher_logits(teacher, X_new, method, lengths=new_lengths)
+    weight = getattr(sampler, "weight", 1.0)
+    weight = n_real / n_new if weight == "balanced" else float(weight)
+    rows.X = da.concatenate([rows.X, X_new])
+    rows.logits = da.concatenate([rows.logits, logits])
+    rows.y_index = da.concatenate(
+        [rows.y_index, da.full(n_new, UNLABELED, chunks=(new_lengths,), dtype=np.intp)]
+    )
+    rows.weight = da.concatenate(
+        [
+            rows.weight,
+            da.full(n_new, rows.alpha * weight, chunks=(new_lengths,), dtype=float),
+        ]
+    )
+    rows.lengths = tuple(rows.lengths) + tuple(new_lengths)
+    return rows, n_new
+
+
+def _persisted(rows, with_X=False):
     """The targets persisted on the cluster (labeled once for the prior, the
-    training and the map), when a distributed client is active."""
+    training and the map), when a distributed client is active; ``X`` too when
+    ``with_X`` (generated transfer rows the cluster trainer holds in memory anyway)."""
     client = active_client()
     if client is None:
         return rows
+    if with_X:
+        rows.X = client.persist(rows.X)
     logits, y_index, weight = client.persist([rows.logits, rows.y_index, rows.weight])
     rows.logits, rows.y_index, rows.weight = logits, y_index, weight
     return rows
@@ -495,9 +571,13 @@ def _fit_on_sample(distiller, strategy, student, rows, streams):
     marker = UNLABELED if distiller.unlabeled_label is None else distiller.unlabeled_label
     y = np.where(y_index == UNLABELED, marker, rows.classes[np.maximum(y_index, 0)])
     labeled = y_index != UNLABELED
-    y = y.astype(object) if not labeled.all() else rows.classes[y_index]
+    if labeled.all():
+        y = rows.classes[y_index]
+    elif rows.classes.dtype.kind not in "biuf":  # labels and the marker: one array
+        y = y.astype(object)
     local = clone(distiller).set_params(
         teacher="precomputed",
+        transfer_set=None,  # its rows, if any, are in the sample
         student=student,
         strategy=strategy.local_strategy,
         unlabeled_label=None if labeled.all() else marker,
@@ -534,6 +614,7 @@ def _set_fitted(distiller, X, teacher, method, rows):
         if all(isinstance(name, str) for name in names):
             distiller.feature_names_in_ = names
     distiller.student_features_ = None
-    distiller.n_unlabeled_ = int((rows.y_index == UNLABELED).sum().compute())
-    distiller.n_transfer_ = 0
+    distiller.n_unlabeled_ = int(
+        (rows.y_index[: sum(row_chunks(X))] == UNLABELED).sum().compute()
+    )
     distiller._set_nan_policy(distiller.student_)

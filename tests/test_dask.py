@@ -325,8 +325,11 @@ def test_unsupported_configurations(client):
     dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
     with pytest.raises(ValueError, match="not fitted"):
         DistilledClassifier(clone(teacher)).fit(dX, dy)
-    with pytest.raises(ValueError, match="transfer_set"):
-        DistilledClassifier(teacher, transfer_set="gaussian").fit(dX, dy)
+    frame = dd.from_pandas(pd.DataFrame(X), npartitions=2)
+    with pytest.raises(TypeError, match="sample_dask"):
+        DistilledClassifier(teacher, transfer_set="gaussian").fit(
+            frame, dd.from_pandas(pd.Series(y), npartitions=2)
+        )
     _, on_dask = _students("lightgbm")
     with pytest.raises(TypeError, match="Dask collections"):
         DistilledClassifier(teacher, on_dask).fit(X, y)
@@ -394,3 +397,84 @@ def test_grid_search_on_dask_backend_with_precomputed_logits(client):
         search.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
     )
     assert search.best_params_ == expected.best_params_
+
+
+# -- 4. transfer sets on Dask ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["gaussian", "munge", "mixup", "minority"])
+def test_sample_dask_partitions_are_seeded_samples(name):
+    from skdistill.transfer import partition_seed, resolve_transfer_set, sample_dask
+
+    X, y = _data(n=120)
+    sampler = resolve_transfer_set(name)
+    X_new = sample_dask(sampler, X, 250, chunks=100, random_state=7, y=y)
+    assert X_new.chunks == ((100, 100, 50), (6,))
+    rows = X_new.compute(scheduler="sync")  # no cluster, one thread
+    cluster, client = _cluster(n_workers=2)
+    try:  # the same rows from a new graph on a 2-worker cluster
+        again = sample_dask(sampler, X, 250, chunks=100, random_state=7, y=y)
+        np.testing.assert_array_equal(again.compute(), rows)
+    finally:
+        client.close()
+        cluster.close()
+    for i, (start, n) in enumerate([(0, 100), (100, 100), (200, 50)]):
+        expected = sampler.sample(X, n, random_state=partition_seed(7, i), y=y)
+        np.testing.assert_array_equal(rows[start : start + n], expected)
+    other = sample_dask(sampler, X, 250, chunks=100, random_state=8, y=y).compute()
+    assert not np.array_equal(other, rows)
+
+
+def test_sample_dask_frame_keeps_columns_and_dtypes():
+    from skdistill.transfer import GaussianJitter, partition_seed, sample_dask
+
+    frame = pd.DataFrame(
+        {"amount": np.linspace(1, 50, 40), "n": np.arange(40), "kind": ["a", "b"] * 20}
+    )
+    sampler = GaussianJitter(categorical_features=["kind"])
+    new = sample_dask(sampler, frame, 70, chunks=30, random_state=0)
+    assert list(new.columns) == list(frame.columns)
+    out = new.compute(scheduler="sync")
+    assert out.dtypes.equals(frame.dtypes) and len(out) == 70
+    assert set(out["kind"]) <= {"a", "b"}
+    first = sampler.sample(frame, 30, random_state=partition_seed(0, 0))
+    pd.testing.assert_frame_equal(out.iloc[:30], first)
+
+
+def test_sample_dask_bad_input():
+    from skdistill.transfer import sample_dask
+
+    X, _ = _data(n=50)
+    with pytest.raises(ValueError, match="add up to n_rows"):
+        sample_dask("gaussian", X, 100, chunks=(40, 40))
+    with pytest.raises(ValueError, match="2-d"):
+        sample_dask("gaussian", X[:, 0], 10)
+    with pytest.raises(ValueError, match="needs the labels"):
+        sample_dask("minority", X, 10)  # checked when the graph is built
+    assert sample_dask("gaussian", X, 0).shape == (0, 6)
+
+
+def test_transfer_rows_weigh_alpha_as_in_memory(client):
+    from skdistill._seeding import RandomStreams
+    from skdistill.transfer import GaussianJitter, sample_dask
+
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    local, on_dask = _students("xgboost")
+    sampler = GaussianJitter(size=0.5, weight=2.0)
+    params = dict(alpha=0.6, temperature=2.0, calibration_cv="train", random_state=0)
+    model = DistilledClassifier(teacher, on_dask, transfer_set=sampler, **params)
+    model.fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    assert model.n_transfer_ == 200 and model.n_unlabeled_ == 0
+    # the same generated rows, appended in memory as rows only the teacher labels
+    X_new = sample_dask(
+        sampler, X, 200, chunks=100, random_state=RandomStreams(0).seed("transfer"), y=y
+    ).compute()
+    expected = DistilledClassifier(teacher, local, unlabeled_label=-1, **params).fit(
+        np.vstack([X, X_new]),
+        np.concatenate([y, np.full(200, -1)]),
+        sample_weight=np.concatenate([np.ones(400), np.full(200, 2.0)]),
+    )
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-5)
+    plain = DistilledClassifier(teacher, local, **params).fit(X, y)
+    assert np.abs(plain.predict_proba(X) - model.predict_proba(X)).max() > 1e-3
