@@ -269,8 +269,9 @@ class DaskRows:
         )
 
     def sample(self, size, seed):
-        """About ``size`` rows drawn uniformly (each kept with probability
-        ``size / n``, seeded per block) as NumPy arrays: X, y_index, logits, weight."""
+        """About ``size`` rows, stratified by class within each block (see
+        :func:`stratified_take`; seeded per block), as NumPy arrays: X, y_index,
+        logits, weight."""
         import dask
 
         n = sum(self.lengths)
@@ -301,10 +302,23 @@ class DaskRows:
         )
 
 
+def stratified_take(y_index, fraction, rng):
+    """Positions of a sample of ``fraction`` of each class's rows (unlabeled rows are
+    a class), in order: ``floor(fraction * n_k + u)`` rows of class ``k`` (``u``
+    uniform in [0, 1)), drawn without replacement, so each class keeps its share to
+    within one row and exactly in expectation."""
+    keep = []
+    for k in np.unique(y_index):
+        rows = np.flatnonzero(y_index == k)
+        n_take = int(np.floor(fraction * len(rows) + rng.random()))
+        keep.append(rng.choice(rows, size=min(n_take, len(rows)), replace=False))
+    return np.sort(np.concatenate(keep)) if keep else np.empty(0, dtype=np.intp)
+
+
 def _sample_block(X, logits, y_index, weight, fraction, seed, index):
     if fraction < 1.0:
         rng = np.random.default_rng([0 if seed is None else seed, index])
-        keep = np.flatnonzero(rng.random(len(y_index)) < fraction)
+        keep = stratified_take(np.asarray(y_index), fraction, rng)
         X = X.iloc[keep] if hasattr(X, "iloc") else X[keep]
         logits, y_index, weight = logits[keep], y_index[keep], weight[keep]
     return X, logits, y_index, weight
@@ -453,7 +467,7 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
 def transfer_seed_rows(rows, size, seed):
     """The in-memory rows a transfer sampler imitates on the Dask route, and their
     labels: every training row when there are at most ``size``, else about ``size``
-    drawn uniformly (seeded)."""
+    stratified by class (seeded)."""
     X, y_index, _, _ = rows.sample(size, seed)
     return X, y_index
 

@@ -478,3 +478,26 @@ def test_transfer_rows_weigh_alpha_as_in_memory(client):
     np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-5)
     plain = DistilledClassifier(teacher, local, **params).fit(X, y)
     assert np.abs(plain.predict_proba(X) - model.predict_proba(X)).max() > 1e-3
+
+
+# -- 5. the stratified sample ------------------------------------------------------------
+
+
+def test_sample_keeps_each_class_share_per_block(client):
+    from skdistill._dask import _dask_rows
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 3))
+    y = np.where(rng.random(3000) < 0.03, 2, rng.integers(2, size=3000))  # 3% class 2
+    y[::7] = -1  # unlabeled rows are a class of their own
+    teacher = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, np.abs(y))
+    model = DistilledClassifier(teacher, unlabeled_label=-1)
+    dy = da.from_array(y, chunks=500)
+    rows, _, _ = _dask_rows(model, da.from_array(X, chunks=500), dy, None, None)
+    _, y_index, _, _ = rows.sample(300, seed=1)  # 10% of the rows
+    _, again, _, _ = rows.sample(300, seed=1)
+    np.testing.assert_array_equal(y_index, again)
+    assert abs(len(y_index) - 300) <= 6 * 4  # within one row per block and class
+    for k in (-1, 0, 1, 2):
+        expected = 0.1 * np.sum(np.where(y == -1, -1, y) == k)
+        assert abs(np.sum(y_index == k) - expected) <= 6  # one row per block

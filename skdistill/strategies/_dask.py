@@ -18,8 +18,8 @@ Three routes, chosen by ``route`` (``"auto"`` picks the first that applies):
     Students with ``partial_fit`` (``SGDClassifier``, ``MLPClassifier``) see the
     rows block by block, expanded as above, ``n_epochs`` times.
 ``"sample"``
-    Any other student: the in-memory distiller on about ``sample_size`` rows drawn
-    uniformly from the teacher-labeled rows.
+    Any other student: the in-memory distiller on about ``sample_size`` rows of
+    the teacher-labeled rows, stratified by class.
 
 After fitting, ``local_`` is the fitted in-memory strategy of the local student
 ("lightgbm", "xgboost" or "expand"); the distiller keeps it as ``strategy_``, so
@@ -63,8 +63,9 @@ class DaskStrategy(BaseStrategy):
         ``"sample"`` (the ``"auto"`` choice for every other student) fits the
         in-memory distiller on a sample.
     sample_size : int, default=100_000
-        Rows of the sample (``"sample"`` route), drawn uniformly, each row kept
-        with probability ``sample_size / n_rows`` (seeded per block), and the most
+        Rows of the sample (``"sample"`` route): in each block, each class (and
+        the unlabeled rows) keeps its share ``sample_size / n_rows`` of rows to
+        within one row, drawn without replacement (seeded per block); also the most
         rows the map back to temperature 1 is fitted on (other routes).
     n_epochs : int, default=1
         Passes over the blocks (``"partial_fit"`` route).
