@@ -201,8 +201,8 @@ def test_cluster_student_exports(client, tmp_path):
     model = DistilledClassifier(teacher, on_dask, calibration_cv="train", random_state=0)
     model.fit(dX, dy)
     save(model, tmp_path / "model.skops")
-    # the student parameter is the (unfitted) Dask estimator: trusted by name
-    loaded = load(tmp_path / "model.skops", trusted=["lightgbm.dask.DaskLGBMClassifier"])
+    # the student parameter is the (unfitted) Dask estimator, a trusted type
+    loaded = load(tmp_path / "model.skops")
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
     pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxmltools")
@@ -526,3 +526,17 @@ def test_two_worker_students_close_to_in_memory(client2, framework):
     largest, mean, agree = _TOLERANCE_2_WORKERS[framework]
     assert diff.max() <= largest and diff.mean() <= mean
     assert np.mean(model.predict(X) == expected.predict(X)) >= agree
+
+
+def test_xgboost_dask_fitted_distiller_loads_without_extra_trust(client, tmp_path):
+    pytest.importorskip("skops")
+    from skdistill.export import load, save
+
+    X, y = _data()
+    _, on_dask = _students("xgboost")
+    model = DistilledClassifier(
+        _teacher("hgb", X, y), on_dask, calibration_cv="train", random_state=0
+    ).fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    save(model, tmp_path / "model.skops")
+    loaded = load(tmp_path / "model.skops")
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
