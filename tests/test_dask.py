@@ -542,3 +542,22 @@ def test_xgboost_dask_fitted_distiller_loads_without_extra_trust(client, tmp_pat
     save(model, tmp_path / "model.skops")
     loaded = load(tmp_path / "model.skops")
     np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("student", ["xgboost", "tree"])
+def test_unlabeled_rows_weigh_alpha_as_in_memory(client, student):
+    X, y = _data()
+    y = y.copy()
+    y[::3] = -1  # a third of the rows only the teacher labels
+    teacher = _teacher("hgb", X[y != -1], y[y != -1])
+    if student == "xgboost":
+        local, on_dask = _students("xgboost")
+    else:
+        local = on_dask = DecisionTreeClassifier(max_depth=4, random_state=0)
+    params = dict(alpha=0.6, unlabeled_label=-1, calibration_cv="train", random_state=0)
+    expected = DistilledClassifier(teacher, local, **params).fit(X, y)
+    model = DistilledClassifier(teacher, on_dask, **params)
+    model.fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    assert model.n_unlabeled_ == expected.n_unlabeled_ == int(np.sum(y == -1))
+    np.testing.assert_array_equal(model.classes_, [0, 1])
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-5)
