@@ -167,16 +167,21 @@ _TOLERANCE = {
 }
 
 
-@pytest.mark.parametrize("n_classes", [2, 3])
-@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
-def test_cluster_student_predicts_like_in_memory(client, framework, n_classes):
-    X, y = _data(n_classes)
+def _fitted_twins(framework, X, y, chunks):
+    """The same distiller fitted in memory and on the cluster: (expected, model)."""
     teacher = _teacher("hgb", X, y)
     local, on_dask = _students(framework)
     params = dict(temperature=2.0, alpha=0.7, calibration_cv="train", random_state=0)
     expected = DistilledClassifier(teacher, local, **params).fit(X, y)
-    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
-    model = DistilledClassifier(teacher, on_dask, **params).fit(dX, dy)
+    dX, dy = da.from_array(X, chunks=chunks), da.from_array(y, chunks=chunks)
+    return expected, DistilledClassifier(teacher, on_dask, **params).fit(dX, dy)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
+def test_cluster_student_predicts_like_in_memory(client, framework, n_classes):
+    X, y = _data(n_classes)
+    expected, model = _fitted_twins(framework, X, y, 100)
     assert type(model.student_) is type(expected.student_)
     assert model.strategy_.name == expected.strategy_.name
     np.testing.assert_array_equal(model.classes_, expected.classes_)
@@ -518,12 +523,7 @@ _TOLERANCE_2_WORKERS = {"xgboost": (1e-6, 1e-6, 1.0), "lightgbm": (1.0, 0.05, 0.
 @pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
 def test_two_worker_students_close_to_in_memory(client2, framework):
     X, y = _data(n=600)
-    teacher = _teacher("hgb", X, y)
-    local, on_dask = _students(framework)
-    params = dict(temperature=2.0, alpha=0.7, calibration_cv="train", random_state=0)
-    expected = DistilledClassifier(teacher, local, **params).fit(X, y)
-    dX, dy = da.from_array(X, chunks=150), da.from_array(y, chunks=150)
-    model = DistilledClassifier(teacher, on_dask, **params).fit(dX, dy)
+    expected, model = _fitted_twins(framework, X, y, 150)
     diff = np.abs(model.predict_proba(X) - expected.predict_proba(X))[:, 1]
     largest, mean, agree = _TOLERANCE_2_WORKERS[framework]
     assert diff.max() <= largest and diff.mean() <= mean
