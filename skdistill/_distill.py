@@ -38,6 +38,7 @@ from ._compat import (
     shared_input_tags,
     slice_fit_params,
 )
+from ._dask import fit_dask, is_dask_collection
 from ._ensemble import TeacherEnsemble
 from ._rows import (
     TrainingRows,
@@ -599,6 +600,8 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self : DistilledClassifier
             The fitted distiller.
         """
+        if is_dask_collection(X):  # the rows stay on the cluster: skdistill._dask
+            return fit_dask(self, X, y, sample_weight, teacher_logits, **fit_params)
         X, y, sample_weight, routed = self._validate_input(X, y, sample_weight, fit_params)
         streams = RandomStreams(self.random_state)
         student = self._make_student(streams)

@@ -272,12 +272,19 @@ def compute_teacher_logits(
     ----------
     teacher : fitted classifier
         The teacher; its ``classes_`` give the column order.
-    X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
-        Rows to score.
+    X : {array-like, sparse matrix, DataFrame, dask Array, dask DataFrame} of \
+            shape (n_samples, n_features)
+        Rows to score. A Dask array or DataFrame gives a lazy Dask array of logits,
+        one task per block/partition; the teacher is sent to each worker once
+        (scattered when a ``distributed.Client`` is active). Persist it
+        (``logits.persist()``, ``dask.array.to_zarr``) to reuse it across fits;
+        its row chunks are unknown (NaN) for a DataFrame until
+        ``logits.compute_chunk_sizes()``.
     response_method : {"auto", "decision_function", "predict_proba"}, default="auto"
         The teacher output taken as logits, as in ``DistilledClassifier``.
     batch_size : int, default=None
-        Rows per teacher call (bounded memory); None means 65536.
+        Rows per teacher call (bounded memory); None means 65536. Unused for Dask
+        collections (a block is one call).
     n_jobs : int, default=None
         Batches scored in parallel by joblib; None means 1.
     verbose : int, default=0
@@ -285,8 +292,9 @@ def compute_teacher_logits(
 
     Returns
     -------
-    logits : ndarray of shape (n_samples, n_classes)
-        One column per class of ``teacher.classes_``.
+    logits : ndarray or dask Array of shape (n_samples, n_classes)
+        One column per class of ``teacher.classes_`` (a lazy Dask array for a Dask
+        ``X``).
 
     Examples
     --------
@@ -306,9 +314,18 @@ def compute_teacher_logits(
     check_teacher(teacher, task="classification")
     if not is_fitted(teacher):
         raise _not_fitted(teacher)
+    if _is_dask_collection(X):  # lazy, one task per block: skdistill._dask
+        from ._dask import dask_teacher_logits
+
+        return dask_teacher_logits(teacher, X, response_method)[0]
     return teacher_logits(
         teacher, X, response_method, batch_size=batch_size, n_jobs=n_jobs, verbose=verbose
     )[0]
+
+
+def _is_dask_collection(X):
+    """Whether ``X`` is a Dask collection (duck typing: dask is not imported)."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "__dask_graph__")
 
 
 # -- cache across fits (GridSearchCV candidates ask the teacher the same question) ----

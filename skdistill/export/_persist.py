@@ -56,6 +56,9 @@ _CHECK_ARRAY = "sklearn.utils.validation.check_array"
 _FRAMEWORK_TYPES = (
     "collections.OrderedDict",
     "lightgbm.basic.Booster",
+    # The unfitted Dask student parameter of a distiller fitted on a Dask cluster.
+    "lightgbm.dask.DaskLGBMClassifier",
+    "lightgbm.dask.DaskLGBMRegressor",
     "lightgbm.sklearn.LGBMClassifier",
     "lightgbm.sklearn.LGBMRegressor",
     # A dtype (SimpleImputer keeps one): skops rebuilds it as the dtype of an empty
@@ -65,6 +68,8 @@ _FRAMEWORK_TYPES = (
     "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "xgboost.core.Booster",
+    "xgboost.dask.DaskXGBClassifier",
+    "xgboost.dask.DaskXGBRegressor",
     "xgboost.sklearn.XGBClassifier",
     "xgboost.sklearn.XGBRegressor",
 )

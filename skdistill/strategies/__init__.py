@@ -11,6 +11,7 @@ from .._compat import StrOptions
 from .._targets import SoftTargets, fit_output_map
 from .._validation import name_of
 from ._base import BaseStrategy
+from ._dask import DaskStrategy
 from ._expand import ExpandStrategy
 from ._lightgbm import LightGBMStrategy
 from ._output import OutputSpec
@@ -20,6 +21,7 @@ from ._xgboost import XGBoostStrategy
 
 __all__ = [
     "BaseStrategy",
+    "DaskStrategy",
     "ExpandStrategy",
     "LightGBMStrategy",
     "OutputSpec",
@@ -115,6 +117,7 @@ def resolve_strategy(strategy, student):
 # "auto" tries them in this order: the native framework strategies (each accepts only
 # its framework's classifiers), then any regressor, then any classifier.
 for _strategy in (
+    DaskStrategy,  # Dask LightGBM/XGBoost students, before their in-memory twins
     LightGBMStrategy,
     XGBoostStrategy,
     SkorchStrategy,

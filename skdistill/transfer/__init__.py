@@ -5,10 +5,12 @@ the student's training set, so that the student sees more of the teacher's funct
 than the labeled rows show. Every generator has a method
 ``sample(X, n, random_state=None, y=None)`` that returns ``n`` new rows of the same
 type as ``X``; categorical columns are never jittered or interpolated, only copied
-from existing rows.
+from existing rows. :func:`sample_dask` generates a transfer set as a lazy Dask
+collection, partition by partition.
 """
 
 from ._base import FunctionSampler, TransferSampler, transfer_count
+from ._dask import partition_seed, sample_dask
 from ._gaussian import GaussianJitter
 from ._minority import MinorityOversampler
 from ._mixup import Mixup
@@ -23,7 +25,9 @@ __all__ = [
     "Mixup",
     "TransferSampler",
     "available_transfer_sets",
+    "partition_seed",
     "register",
     "resolve_transfer_set",
+    "sample_dask",
     "transfer_count",
 ]

@@ -1,0 +1,422 @@
+"""The "dask" strategy: students trained on Dask collections of teacher-labeled rows.
+
+Three routes, chosen by ``route`` (``"auto"`` picks the first that applies):
+
+``"cluster"``
+    ``lightgbm.DaskLGBMClassifier`` and ``xgboost.dask.DaskXGBClassifier`` students
+    train on the cluster under the libraries' built-in objectives, no Python
+    callback: binary soft targets as probability labels of a regressor
+    (LightGBM ``cross_entropy``, XGBoost ``binary:logistic``), multiclass ones as each
+    row repeated ``K`` times with label ``k`` and weight ``w q_k`` under the softmax
+    objective, whose gradient on the row's margins is ``sum_k q_k (p - e_k) = p - q``
+    and hessian ``c p (1 - p)`` (``sum_k q_k = 1``): the loss and derivatives the
+    in-memory "lightgbm" and "xgboost" strategies use. Boosting starts from the
+    log prior of the targets (``init_score``/``base_margin``), as in memory. The
+    booster is then fetched into a local ``LGBMClassifier``/``XGBClassifier``,
+    rewritten like the in-memory student's.
+``"partial_fit"``
+    Students with ``partial_fit`` (``SGDClassifier``, ``MLPClassifier``) see the
+    rows block by block, expanded as above, ``n_epochs`` times.
+``"sample"``
+    Any other student: the in-memory distiller on about ``sample_size`` rows of
+    the teacher-labeled rows, stratified by class.
+
+After fitting, ``local_`` is the fitted in-memory strategy of the local student
+("lightgbm", "xgboost" or "expand"); the distiller keeps it as ``strategy_``, so
+prediction, persistence and export are those of an in-memory fit.
+"""
+
+from numbers import Integral
+from types import SimpleNamespace
+
+import numpy as np
+
+from .._compat import Interval, StrOptions, safe_tags
+from .._targets import log_clip
+from .._validation import name_of
+from ._base import BaseStrategy, check_describes_output
+from ._expand import ExpandStrategy, expand
+
+__all__ = ["DaskStrategy"]
+
+_CLUSTER_MODULES = ("lightgbm.dask", "xgboost.dask")
+
+
+def _is_dask_student(student):
+    return type(student).__module__.startswith(_CLUSTER_MODULES)
+
+
+class DaskStrategy(BaseStrategy):
+    """Train a student on Dask collections: on the cluster, streamed or on a sample.
+
+    ``DistilledClassifier(teacher, student).fit(X, y)`` with a Dask array or
+    DataFrame ``X`` (and a Dask ``y``) uses it; pass it as ``strategy=`` to choose the
+    route or the sample size. See the module docstring and the "Scaling out" section
+    of the user guide.
+
+    Parameters
+    ----------
+    route : {"auto", "cluster", "partial_fit", "sample"}, default="auto"
+        ``"cluster"`` for ``lightgbm.DaskLGBMClassifier`` and
+        ``xgboost.dask.DaskXGBClassifier`` students (the ``"auto"`` choice for them);
+        ``"partial_fit"`` streams the blocks through ``student.partial_fit``;
+        ``"sample"`` (the ``"auto"`` choice for every other student) fits the
+        in-memory distiller on a sample.
+    sample_size : int, default=100_000
+        Rows of the sample (``"sample"`` route): in each block, each class (and
+        the unlabeled rows) keeps its share ``sample_size / n_rows`` of rows to
+        within one row, drawn without replacement (seeded per block); also the most
+        rows the map back to temperature 1 is fitted on (other routes).
+    n_epochs : int, default=1
+        Passes over the blocks (``"partial_fit"`` route).
+    local_strategy : str or BaseStrategy, default="auto"
+        The in-memory strategy of the ``"sample"`` route.
+
+    Attributes
+    ----------
+    local_ : BaseStrategy
+        The fitted in-memory strategy of the local student.
+    student_ : estimator
+        The fitted local student (``LGBMClassifier``, ``XGBClassifier``, or the
+        student itself).
+    route_ : str
+        The route taken.
+
+    See Also
+    --------
+    LightGBMStrategy, XGBoostStrategy : The in-memory strategies of the local student.
+    skdistill.compute_teacher_logits : Lazy teacher logits of a Dask collection.
+
+    Examples
+    --------
+    >>> from skdistill.strategies import DaskStrategy
+    >>> DaskStrategy(sample_size=50_000).route_for(object())
+    'sample'
+    """
+
+    name = "dask"
+
+    _parameter_constraints = {
+        "route": [StrOptions({"auto", "cluster", "partial_fit", "sample"})],
+        "sample_size": [Interval(Integral, 1, None, closed="left")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left")],
+        "local_strategy": [str, BaseStrategy],
+    }
+
+    def __init__(
+        self, route="auto", sample_size=100_000, n_epochs=1, local_strategy="auto"
+    ):
+        self.route = route
+        self.sample_size = sample_size
+        self.n_epochs = n_epochs
+        self.local_strategy = local_strategy
+
+    @classmethod
+    def accepts(cls, student):
+        """Dask LightGBM/XGBoost classifiers (their in-memory strategies would not)."""
+        return (
+            _is_dask_student(student) and safe_tags(student).estimator_type == "classifier"
+        )
+
+    def route_for(self, student):
+        """The route this strategy takes for ``student``."""
+        if self.route != "auto":
+            return self.route
+        return "cluster" if self.accepts(student) else "sample"
+
+    def fit(self, student, X, targets, *, sample_weight=None, **fit_params):
+        """Fit ``student`` on Dask rows; ``targets`` is the distiller's ``DaskRows``.
+
+        Parameters
+        ----------
+        student : estimator
+            The unfitted student.
+        X : dask.array.Array or dask.dataframe.DataFrame
+            Training rows.
+        targets : DaskRows
+            Lazy teacher logits, labels and weights, chunked like ``X``.
+        sample_weight : None
+            Unused: the weights are in ``targets``.
+        **fit_params : dict
+            Not supported.
+
+        Returns
+        -------
+        self : DaskStrategy
+            The fitted strategy.
+        """
+        self._validate_params()
+        if not hasattr(targets, "lengths"):
+            raise TypeError(
+                f"The 'dask' strategy trains on Dask collections, but X is a "
+                f"{type(X).__name__}. Pass X and y as Dask collections "
+                "(dask.array.from_array(X), dask.array.from_array(y)), or use the "
+                f"in-memory twin of the student {name_of(student)} (for instance "
+                "lightgbm.LGBMClassifier for DaskLGBMClassifier) with strategy='auto'."
+            )
+        route = self.route_for(student)
+        if route == "cluster":
+            module = type(student).__module__.split(".")[0]
+            if not _is_dask_student(student):
+                raise TypeError(
+                    f"route='cluster' needs a lightgbm.DaskLGBMClassifier or "
+                    f"xgboost.dask.DaskXGBClassifier student, got {name_of(student)}. "
+                    "Use route='sample' or 'partial_fit' for other students."
+                )
+            self.local_ = (_fit_lightgbm if module == "lightgbm" else _fit_xgboost)(
+                student, targets
+            )
+        elif route == "partial_fit":
+            self.local_ = _fit_partial(student, targets, self.n_epochs)
+        else:
+            raise ValueError(
+                "The 'sample' route is run by the distiller itself (it fits the "
+                "in-memory distiller on a sample); fit it through DistilledClassifier."
+            )
+        self.route_ = route
+        return self._record(self.local_.student_, targets)
+
+    # After fit, everything is the local strategy's.
+    def tempered_logits(self, X):
+        return self.local_.tempered_logits(X)
+
+    def output_spec(self):
+        """The local strategy's output description."""
+        check_describes_output(self.local_, "The local strategy")
+        return self.local_.output_spec()
+
+
+# -- shared pieces -------------------------------------------------------------------
+
+
+def _prior(q, weight):
+    """Weighted mean of the target rows (one pass over the persisted targets)."""
+    import dask
+
+    total, norm = dask.compute((q * weight[:, None]).sum(axis=0), weight.sum())
+    if norm <= 0:
+        raise ValueError("Every training row has weight 0; nothing to fit.")
+    return np.clip(total / norm, 1e-12, 1.0)
+
+
+def _init(prior):
+    """Initial margins: binary log-odds, multiclass log prior (as in memory)."""
+    if len(prior) == 2:
+        return np.float64(np.log(prior[1]) - np.log(prior[0]))
+    return log_clip(prior)
+
+
+def _expanded(targets, q, init):
+    """Rows repeated once per class: X, labels (class index), weights, initial margins."""
+    import dask
+
+    from .._dask import _blocks, _from_blocks, _is_frame
+
+    n_classes = targets.n_classes
+    lengths = tuple(n * n_classes for n in targets.lengths)
+    X = targets.X
+    if _is_frame(X):
+        X = X.map_partitions(_repeat_frame, n_classes)
+    else:
+        X = X.rechunk({1: -1})
+        X = X.map_blocks(
+            np.repeat, n_classes, axis=0, chunks=(lengths, X.chunks[1]), dtype=X.dtype
+        )
+    label = dask.delayed(_expanded_block, pure=True, nout=3)
+    parts = [
+        label(q_block, w_block, init)
+        for q_block, w_block in zip(_blocks(q), _blocks(targets.weight), strict=True)
+    ]
+    labels = _from_blocks([p[0] for p in parts], lengths, None, np.int64)
+    weights = _from_blocks([p[1] for p in parts], lengths, None)
+    margins = _from_blocks([p[2] for p in parts], lengths, n_classes)
+    return X, labels, weights, margins
+
+
+def _repeat_frame(frame, n_classes):
+    return frame.iloc[np.repeat(np.arange(len(frame)), n_classes)]
+
+
+def _expanded_block(q, weight, init):
+    n, k = q.shape
+    return (
+        np.tile(np.arange(k), n),
+        (weight[:, None] * q).ravel(),
+        np.tile(init, (n * k, 1)),
+    )
+
+
+def _constant(targets, value):
+    """A Dask array of ``value`` per row (binary initial margins)."""
+    return targets.weight.map_blocks(
+        lambda w: np.full(len(w), value, dtype=np.float64), dtype=np.float64
+    )
+
+
+def _params(student):
+    params = student.get_params()
+    params.pop("client", None)
+    if params.get("class_weight") is not None:
+        raise ValueError(
+            "class_weight is not supported when training on Dask collections; weight "
+            "the rows through sample_weight instead."
+        )
+    return params
+
+
+def _local_strategy(strategy, student, targets, init, n_iter, columns):
+    strategy.init_score_ = np.atleast_1d(init).copy()
+    strategy.n_iter_ = int(n_iter)
+    strategy.columns_ = columns
+    recipe = SimpleNamespace(classes=targets.classes, temperature=targets.temperature)
+    return strategy._record(student, recipe)
+
+
+# -- LightGBM --------------------------------------------------------------------------
+
+
+def _fit_lightgbm(student, targets):
+    import lightgbm as lgb
+
+    from ._lightgbm import LightGBMStrategy, _rewrite_booster
+
+    params = _params(student)
+    client = getattr(student, "client", None)
+    local_strategy = LightGBMStrategy()
+    columns = local_strategy._student_order(targets.classes)
+    q = targets.proba[:, columns]
+    init = _init(_prior(q, targets.weight))
+    student_classes = targets.classes[columns]
+    if targets.n_classes == 2:
+        model = lgb.DaskLGBMRegressor(**{**params, "objective": "cross_entropy"})
+        model.set_params(client=client)
+        model.fit(
+            targets.X,
+            q[:, 1],
+            sample_weight=targets.weight,
+            init_score=_constant(targets, float(init)),
+        )
+        local = _as_lgbm_classifier(lgb, model.to_local(), params, student_classes)
+    else:
+        X, labels, weights, margins = _expanded(targets, q, init)
+        # Each row is now K rows: a leaf (a bin) of m rows holds K * m expanded rows.
+        k = targets.n_classes
+        counts = {"min_child_samples": params["min_child_samples"] * k}
+        counts["min_data_in_bin"] = params.get("min_data_in_bin", 3) * k
+        model = lgb.DaskLGBMClassifier(**{**params, "objective": "multiclass", **counts})
+        model.set_params(client=client)
+        model.fit(X, labels, sample_weight=weights, init_score=margins)
+        local = model.to_local()
+        for key in counts:  # the user's values back (none: LightGBM's default)
+            if key in params:
+                local.set_params(**{key: params[key]})
+            else:
+                local._other_params.pop(key, None)
+                vars(local).pop(key, None)
+        local._le.classes_ = student_classes  # labels were class indices
+        local._classes = student_classes
+        local._class_map = dict(
+            zip(student_classes, range(len(student_classes)), strict=True)
+        )
+    n_iter = local.booster_.current_iteration()
+    local._Booster = _rewrite_booster(lgb, local.booster_, init, 1.0, n_iter)
+    local.set_params(objective=params["objective"])  # LightGBM also sets _objective
+    local._objective = "binary" if targets.n_classes == 2 else "multiclass"
+    return _local_strategy(local_strategy, local, targets, init, n_iter, columns)
+
+
+def _as_lgbm_classifier(lgb, regressor, params, classes):
+    """An ``LGBMClassifier`` holding a fitted binary regressor's state."""
+    from lightgbm.compat import _LGBMLabelEncoder
+
+    model = lgb.LGBMClassifier(**params)
+    own = set(params)
+    model.__dict__.update({k: v for k, v in vars(regressor).items() if k not in own})
+    model._le = _LGBMLabelEncoder().fit(classes)
+    model._classes = model._le.classes_
+    model._class_map = dict(zip(model._classes, range(len(classes)), strict=True))
+    model._n_classes = len(classes)
+    return model
+
+
+# -- XGBoost ---------------------------------------------------------------------------
+
+
+def _fit_xgboost(student, targets):
+    import xgboost as xgb
+    from xgboost import dask as dxgb
+
+    from ._xgboost import XGBoostStrategy, _finalize_booster
+
+    params = _params(student)
+    client = getattr(student, "client", None)
+    columns = np.arange(targets.n_classes)
+    q = targets.proba
+    init = _init(_prior(q, targets.weight))
+    if targets.n_classes == 2:
+        model = dxgb.DaskXGBRegressor(**{**params, "objective": "binary:logistic"})
+        model.client = client
+        model.fit(
+            targets.X,
+            q[:, 1],
+            sample_weight=targets.weight,
+            base_margin=_constant(targets, float(init)),
+        )
+    else:
+        X, labels, weights, margins = _expanded(targets, q, init)
+        model = dxgb.DaskXGBClassifier(**{**params, "objective": "multi:softprob"})
+        model.client = client
+        model.fit(X, labels, sample_weight=weights, base_margin=margins)
+    booster = model.get_booster()
+    n_iter = booster.num_boosted_rounds()
+    booster = _finalize_booster(xgb, booster, np.atleast_1d(init), 1.0)
+    booster.set_attr(scikit_learn=None)
+    local = xgb.XGBClassifier(**params)
+    local.load_model(booster.save_raw("json"))
+    local.objective = "binary:logistic" if targets.n_classes == 2 else "multi:softprob"
+    if _is_frame_like(targets.X):
+        local.get_booster().feature_names = [str(c) for c in targets.X.columns]
+    strategy = XGBoostStrategy()
+    return _local_strategy(strategy, local, targets, init, n_iter, columns)
+
+
+def _is_frame_like(X):
+    return hasattr(X, "columns")
+
+
+# -- partial_fit -------------------------------------------------------------------------
+
+
+def _fit_partial(student, targets, n_epochs):
+    import dask
+
+    from .._dask import _blocks
+
+    if not hasattr(student, "partial_fit"):
+        raise TypeError(
+            f"route='partial_fit' needs a student with partial_fit (SGDClassifier, "
+            f"MLPClassifier), got {name_of(student)}. Use route='sample'."
+        )
+    classes = targets.classes
+    parts = list(
+        zip(
+            _blocks(targets.X), _blocks(targets.proba), _blocks(targets.weight), strict=True
+        )
+    )
+    n_expanded = 0
+    for _ in range(n_epochs):
+        for part in parts:
+            X, q, weight = dask.compute(*part)
+            rows, labels, weights = expand(q, weight)
+            if len(rows) == 0:
+                continue
+            X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+            student.partial_fit(X, classes[labels], sample_weight=weights, classes=classes)
+            n_expanded += len(rows)
+    strategy = ExpandStrategy()
+    strategy.n_expanded_ = n_expanded
+    lookup = {c: i for i, c in enumerate(classes.tolist())}
+    strategy.columns_ = np.array([lookup[c] for c in np.asarray(student.classes_).tolist()])
+    strategy._identity = np.array_equal(strategy.columns_, np.arange(len(classes)))
+    recipe = SimpleNamespace(classes=classes, temperature=targets.temperature)
+    return strategy._record(student, recipe)

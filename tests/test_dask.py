@@ -1,0 +1,563 @@
+"""Dask collections: teacher labeling, students on the cluster, faults, search.
+
+Every Dask result is compared with the in-memory result on the same small data.
+Each test starts and closes its own LocalCluster (fixtures).
+"""
+
+import pickle
+import time
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+da = pytest.importorskip("dask.array")
+dd = pytest.importorskip("dask.dataframe")
+pd = pytest.importorskip("pandas")
+
+from sklearn.base import clone  # noqa: E402
+from sklearn.datasets import make_classification  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.linear_model import LogisticRegression, SGDClassifier  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+
+from skdistill import (  # noqa: E402
+    DistilledClassifier,
+    TeacherEnsemble,
+    compute_teacher_logits,
+)
+from skdistill.strategies import DaskStrategy  # noqa: E402
+
+
+def _cluster(**kwargs):
+    options = dict(
+        processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None
+    )
+    options.update(kwargs)
+    cluster = distributed.LocalCluster(**options)
+    return cluster, distributed.Client(cluster)
+
+
+@pytest.fixture
+def client():
+    cluster, client = _cluster()
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture
+def client2():
+    cluster, client = _cluster(n_workers=2)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def _data(n_classes=2, n=400, seed=0):
+    X, y = make_classification(
+        n, 6, n_informative=4, n_classes=n_classes, random_state=seed
+    )
+    return X, y
+
+
+def _teacher(kind, X, y):
+    if kind == "hgb":
+        return HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    if kind == "forest":
+        return RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    if kind == "lightgbm":
+        lgb = pytest.importorskip("lightgbm")
+        return lgb.LGBMClassifier(n_estimators=20, verbose=-1).fit(X, y)
+    if kind == "xgboost":
+        xgb = pytest.importorskip("xgboost")
+        return xgb.XGBClassifier(n_estimators=20, max_depth=3).fit(X, y)
+    return TeacherEnsemble(
+        [
+            ("hgb", HistGradientBoostingClassifier(max_iter=10, random_state=0)),
+            ("lr", LogisticRegression(max_iter=500)),
+        ]
+    ).fit(X, y)
+
+
+# -- 1. teacher labeling ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["hgb", "forest", "lightgbm", "xgboost", "ensemble"])
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_logits_equal_in_memory(client, kind, n_classes):
+    X, y = _data(n_classes)
+    teacher = _teacher(kind, X, y)
+    expected = compute_teacher_logits(teacher, X)
+    lazy = compute_teacher_logits(teacher, da.from_array(X, chunks=(90, 3)))
+    assert isinstance(lazy, da.Array)
+    assert lazy.numblocks[0] == 5
+    np.testing.assert_array_equal(lazy.compute(), expected)
+    frame = dd.from_pandas(pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]), 4)
+    if kind in ("hgb", "forest", "ensemble"):  # fitted on arrays: names differ
+        frame = frame.to_dask_array(lengths=True)
+    np.testing.assert_allclose(
+        compute_teacher_logits(teacher, frame).compute(), expected, rtol=1e-12
+    )
+
+
+def test_logits_without_client_ship_teacher_once():
+    X, y = _data()
+    teacher = _teacher("forest", X, y)
+    logits = compute_teacher_logits(teacher, da.from_array(X, chunks=20))
+    graph = pickle.dumps(dict(logits.__dask_graph__()))
+    assert logits.numblocks[0] == 20
+    assert len(graph) < 1.5 * len(pickle.dumps(teacher))  # once, not 20 times
+    np.testing.assert_array_equal(logits.compute(), compute_teacher_logits(teacher, X))
+
+
+def test_logits_scattered_to_workers(client2):
+    X, y = _data()
+    teacher = _teacher("forest", X, y)
+    logits = compute_teacher_logits(teacher, da.from_array(X, chunks=20))
+    graph = pickle.dumps(dict(logits.__dask_graph__()))
+    assert len(graph) < len(pickle.dumps(teacher)) / 2  # a future, not the teacher
+    assert len(client2.who_has()) >= 1  # scattered
+    np.testing.assert_array_equal(logits.compute(), compute_teacher_logits(teacher, X))
+
+
+def test_persisted_logits_reused(client, tmp_path):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    logits = compute_teacher_logits(teacher, dX).persist()
+    path = str(tmp_path / "logits.parquet")
+    dd.from_dask_array(logits, columns=["z0", "z1"]).to_parquet(path)
+    stored = dd.read_parquet(path).to_dask_array(lengths=True)
+    np.testing.assert_array_equal(stored.compute(), compute_teacher_logits(teacher, X))
+    tree = DecisionTreeClassifier(max_depth=3)
+    model = DistilledClassifier("precomputed", tree, random_state=0)
+    model.fit(dX, dy, teacher_logits=stored)
+    expected = DistilledClassifier("precomputed", tree, random_state=0).fit(
+        X, y, teacher_logits=compute_teacher_logits(teacher, X)
+    )
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X))
+
+
+# -- 2. students on the cluster ------------------------------------------------------------
+
+
+def _students(framework):
+    if framework == "lightgbm":
+        lgb = pytest.importorskip("lightgbm")
+        kw = dict(n_estimators=10, num_leaves=7, verbose=-1)
+        return lgb.LGBMClassifier(**kw), lgb.DaskLGBMClassifier(**kw)
+    xgb = pytest.importorskip("xgboost")
+    dxgb = pytest.importorskip("xgboost.dask")
+    kw = dict(n_estimators=10, max_depth=3)
+    return xgb.XGBClassifier(**kw), dxgb.DaskXGBClassifier(**kw)
+
+
+#: max |p_dask - p_memory| on one worker: the same loss and start; LightGBM multiclass
+#: approximates a leaf's row count from its hessian sum (min_child_samples), which
+#: repeated rows change, so its trees may differ a little.
+_TOLERANCE = {
+    ("lightgbm", 2): 1e-6,
+    ("xgboost", 2): 1e-6,
+    ("xgboost", 3): 1e-6,
+    ("lightgbm", 3): 0.35,
+}
+
+
+def _fitted_twins(framework, X, y, chunks):
+    """The same distiller fitted in memory and on the cluster: (expected, model)."""
+    teacher = _teacher("hgb", X, y)
+    local, on_dask = _students(framework)
+    params = dict(temperature=2.0, alpha=0.7, calibration_cv="train", random_state=0)
+    expected = DistilledClassifier(teacher, local, **params).fit(X, y)
+    dX, dy = da.from_array(X, chunks=chunks), da.from_array(y, chunks=chunks)
+    return expected, DistilledClassifier(teacher, on_dask, **params).fit(dX, dy)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
+def test_cluster_student_predicts_like_in_memory(client, framework, n_classes):
+    X, y = _data(n_classes)
+    expected, model = _fitted_twins(framework, X, y, 100)
+    assert type(model.student_) is type(expected.student_)
+    assert model.strategy_.name == expected.strategy_.name
+    np.testing.assert_array_equal(model.classes_, expected.classes_)
+    assert model.n_features_in_ == 6
+    diff = np.abs(model.predict_proba(X) - expected.predict_proba(X)).max()
+    assert diff <= _TOLERANCE[framework, n_classes]
+    assert np.mean(model.predict(X) == expected.predict(X)) >= 0.95
+    # the local student alone predicts the distiller's probabilities
+    np.testing.assert_allclose(
+        model.student_.predict_proba(X), model.predict_proba(X), atol=1e-6
+    )
+
+
+def test_cluster_student_exports(client, tmp_path):
+    pytest.importorskip("skops")
+    from skdistill.export import load, save, to_onnx
+
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    _, on_dask = _students("lightgbm")
+    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    model = DistilledClassifier(teacher, on_dask, calibration_cv="train", random_state=0)
+    model.fit(dX, dy)
+    save(model, tmp_path / "model.skops")
+    # the student parameter is the (unfitted) Dask estimator, a trusted type
+    loaded = load(tmp_path / "model.skops")
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxmltools")
+    import onnxruntime as ort
+
+    onx = to_onnx(model, X[:5])
+    session = ort.InferenceSession(
+        onx.SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    outputs = session.run(None, {session.get_inputs()[0].name: X.astype(np.float32)})
+    proba = next(o for o in outputs if np.ndim(o) == 2 and np.shape(o)[1] == 2)
+    np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-4)
+
+
+def test_dataframe_input_and_frame_labels(client):
+    X, y = _data(3)
+    _, on_dask = _students("xgboost")
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(label=y)
+    ddf = dd.from_pandas(frame, npartitions=3)
+    teacher_on_names = HistGradientBoostingClassifier(max_iter=20, random_state=0)
+    teacher_on_names.fit(frame.drop(columns="label"), y)
+    model = DistilledClassifier(
+        teacher_on_names, on_dask, calibration_cv="train", random_state=0
+    ).fit(ddf.drop(columns="label"), ddf["label"])
+    assert list(model.feature_names_in_) == [f"f{i}" for i in range(6)]
+    local, _ = _students("xgboost")
+    expected = DistilledClassifier(
+        teacher_on_names, local, calibration_cv="train", random_state=0
+    ).fit(frame.drop(columns="label"), y)
+    frame_X = frame.drop(columns="label")
+    np.testing.assert_allclose(
+        model.predict_proba(frame_X), expected.predict_proba(frame_X), atol=1e-5
+    )
+
+
+def test_sample_route_equals_in_memory(client):
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    tree = DecisionTreeClassifier(max_depth=4)
+    expected = DistilledClassifier(teacher, tree, temperature=3, random_state=0).fit(X, y)
+    model = DistilledClassifier(teacher, tree, temperature=3, random_state=0)
+    model.fit(da.from_array(X, chunks=150), da.from_array(y, chunks=150))
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    assert model.strategy_.name == "expand"
+
+
+def test_sample_route_sample_size(client):
+    X, y = _data(2, n=2000)
+    teacher = _teacher("hgb", X, y)
+    model = DistilledClassifier(
+        teacher,
+        DecisionTreeClassifier(max_depth=3),
+        strategy=DaskStrategy(sample_size=500),
+        random_state=0,
+    ).fit(da.from_array(X, chunks=250), da.from_array(y, chunks=250))
+    assert 350 < model.student_.tree_.n_node_samples[0] / 2 < 650  # expanded x2
+    full = DistilledClassifier(teacher, DecisionTreeClassifier(max_depth=3), random_state=0)
+    assert model.score(X, y) > full.fit(X, y).score(X, y) - 0.1  # 500 of 2000 rows
+
+
+def test_partial_fit_route_streams_blocks(client):
+    from skdistill._targets import blend, soften
+    from skdistill.strategies._expand import expand
+
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    sgd = SGDClassifier(loss="log_loss", random_state=0)
+    model = DistilledClassifier(
+        teacher, sgd, strategy=DaskStrategy(route="partial_fit", n_epochs=2), alpha=0.8
+    ).fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    reference = clone(sgd)
+    q = blend(soften(compute_teacher_logits(teacher, X), 1.0), y, 0.8)
+    for _ in range(2):
+        for start in range(0, 400, 100):
+            rows, labels, weights = expand(q[start : start + 100])
+            reference.partial_fit(
+                X[start:][rows], labels, sample_weight=weights, classes=np.arange(3)
+            )
+    np.testing.assert_allclose(model.student_.coef_, reference.coef_)
+    assert model.strategy_.name == "expand"
+
+
+# -- 3. faults and bad input ---------------------------------------------------------------
+
+
+def test_numpy_y_is_refused_with_the_fix(client):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    with pytest.raises(TypeError, match="from_array"):
+        DistilledClassifier(teacher).fit(da.from_array(X, chunks=100), y)
+
+
+def test_row_counts_checked(client):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    with pytest.raises(ValueError, match="400 rows but y has 399"):
+        DistilledClassifier(teacher).fit(
+            da.from_array(X, chunks=100), da.from_array(y[:-1], chunks=100)
+        )
+
+
+def test_unequal_and_unknown_chunks(client):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    dX = da.from_array(X, chunks=100)
+    unknown = dX[da.from_array(np.ones(400, bool), chunks=100)]  # NaN chunk sizes
+    assert np.isnan(unknown.chunks[0][0])
+    tree = DecisionTreeClassifier(max_depth=3)
+    expected = DistilledClassifier(teacher, tree, random_state=0).fit(X, y)
+    model = DistilledClassifier(teacher, tree, random_state=0)
+    model.fit(unknown, da.from_array(y, chunks=70))  # other partitions: rechunked
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    logits = compute_teacher_logits(teacher, unknown)
+    assert logits.compute().shape == (400, 2)
+
+
+def test_unsupported_configurations(client):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    with pytest.raises(ValueError, match="not fitted"):
+        DistilledClassifier(clone(teacher)).fit(dX, dy)
+    frame = dd.from_pandas(pd.DataFrame(X), npartitions=2)
+    with pytest.raises(TypeError, match="sample_dask"):
+        DistilledClassifier(teacher, transfer_set="gaussian").fit(
+            frame, dd.from_pandas(pd.Series(y), npartitions=2)
+        )
+    _, on_dask = _students("lightgbm")
+    with pytest.raises(TypeError, match="Dask collections"):
+        DistilledClassifier(teacher, on_dask).fit(X, y)
+    with pytest.raises(ValueError, match="does not know"):
+        DistilledClassifier(teacher, DecisionTreeClassifier()).fit(
+            dX, da.from_array(y + 5, chunks=100)
+        )
+
+
+def _slow_logits(block):
+    time.sleep(0.4)
+    return block
+
+
+def test_killed_worker_is_retried(tmp_path):
+    import cloudpickle
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    cloudpickle.register_pickle_by_value(__import__(__name__))
+    X, y = _data()
+    teacher = make_pipeline(
+        FunctionTransformer(_slow_logits), LogisticRegression(max_iter=500)
+    ).fit(X, y)
+    expected = LogisticRegression(max_iter=500).fit(X, y).decision_function(X)
+    cluster, client = _cluster(processes=True, n_workers=2)
+    try:
+        logits = compute_teacher_logits(teacher, da.from_array(X, chunks=25))
+        future = client.compute(logits)
+        deadline = time.time() + 30
+        while not any(client.processing().values()) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # some blocks done, some running
+        nanny = next(iter(cluster.workers.values()))
+        nanny.process.process.kill()
+        result = future.result(timeout=120)
+    finally:
+        client.close()
+        cluster.close()
+    np.testing.assert_allclose(result[:, 1] - result[:, 0], expected, rtol=1e-10)
+
+
+# -- 4. search on a cluster ----------------------------------------------------------------
+
+
+def test_grid_search_on_dask_backend_with_precomputed_logits(client):
+    import joblib
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    logits = compute_teacher_logits(teacher, da.from_array(X, chunks=100)).compute()
+    search = GridSearchCV(
+        DistilledClassifier(
+            "precomputed", DecisionTreeClassifier(max_depth=3), random_state=0
+        ),
+        {"temperature": [1.0, 3.0], "alpha": [0.5, 1.0]},
+        cv=3,
+        n_jobs=2,
+    )
+    with joblib.parallel_backend("dask"):
+        search.fit(X, y, teacher_logits=logits)
+    expected = clone(search).fit(X, y, teacher_logits=compute_teacher_logits(teacher, X))
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"], expected.cv_results_["mean_test_score"]
+    )
+    assert search.best_params_ == expected.best_params_
+
+
+# -- 4. transfer sets on Dask ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["gaussian", "munge", "mixup", "minority"])
+def test_sample_dask_partitions_are_seeded_samples(name):
+    from skdistill.transfer import partition_seed, resolve_transfer_set, sample_dask
+
+    X, y = _data(n=120)
+    sampler = resolve_transfer_set(name)
+    X_new = sample_dask(sampler, X, 250, chunks=100, random_state=7, y=y)
+    assert X_new.chunks == ((100, 100, 50), (6,))
+    rows = X_new.compute(scheduler="sync")  # no cluster, one thread
+    cluster, client = _cluster(n_workers=2)
+    try:  # the same rows from a new graph on a 2-worker cluster
+        again = sample_dask(sampler, X, 250, chunks=100, random_state=7, y=y)
+        np.testing.assert_array_equal(again.compute(), rows)
+    finally:
+        client.close()
+        cluster.close()
+    for i, (start, n) in enumerate([(0, 100), (100, 100), (200, 50)]):
+        expected = sampler.sample(X, n, random_state=partition_seed(7, i), y=y)
+        np.testing.assert_array_equal(rows[start : start + n], expected)
+    other = sample_dask(sampler, X, 250, chunks=100, random_state=8, y=y).compute()
+    assert not np.array_equal(other, rows)
+
+
+def test_sample_dask_frame_keeps_columns_and_dtypes():
+    from skdistill.transfer import GaussianJitter, partition_seed, sample_dask
+
+    frame = pd.DataFrame(
+        {"amount": np.linspace(1, 50, 40), "n": np.arange(40), "kind": ["a", "b"] * 20}
+    )
+    sampler = GaussianJitter(categorical_features=["kind"])
+    new = sample_dask(sampler, frame, 70, chunks=30, random_state=0)
+    assert list(new.columns) == list(frame.columns)
+    out = new.compute(scheduler="sync")
+    assert out.dtypes.equals(frame.dtypes) and len(out) == 70
+    assert set(out["kind"]) <= {"a", "b"}
+    first = sampler.sample(frame, 30, random_state=partition_seed(0, 0))
+    pd.testing.assert_frame_equal(out.iloc[:30], first)
+
+
+def test_sample_dask_bad_input():
+    from skdistill.transfer import sample_dask
+
+    X, _ = _data(n=50)
+    with pytest.raises(ValueError, match="add up to n_rows"):
+        sample_dask("gaussian", X, 100, chunks=(40, 40))
+    with pytest.raises(ValueError, match="2-d"):
+        sample_dask("gaussian", X[:, 0], 10)
+    with pytest.raises(ValueError, match="needs the labels"):
+        sample_dask("minority", X, 10)  # checked when the graph is built
+    assert sample_dask("gaussian", X, 0).shape == (0, 6)
+
+
+def test_transfer_rows_weigh_alpha_as_in_memory(client):
+    from skdistill._seeding import RandomStreams
+    from skdistill.transfer import GaussianJitter, sample_dask
+
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    local, on_dask = _students("xgboost")
+    sampler = GaussianJitter(size=0.5, weight=2.0)
+    params = dict(alpha=0.6, temperature=2.0, calibration_cv="train", random_state=0)
+    model = DistilledClassifier(teacher, on_dask, transfer_set=sampler, **params)
+    model.fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    assert model.n_transfer_ == 200 and model.n_unlabeled_ == 0
+    # the same generated rows, appended in memory as rows only the teacher labels
+    X_new = sample_dask(
+        sampler, X, 200, chunks=100, random_state=RandomStreams(0).seed("transfer"), y=y
+    ).compute()
+    expected = DistilledClassifier(teacher, local, unlabeled_label=-1, **params).fit(
+        np.vstack([X, X_new]),
+        np.concatenate([y, np.full(200, -1)]),
+        sample_weight=np.concatenate([np.ones(400), np.full(200, 2.0)]),
+    )
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-5)
+    plain = DistilledClassifier(teacher, local, **params).fit(X, y)
+    assert np.abs(plain.predict_proba(X) - model.predict_proba(X)).max() > 1e-3
+
+
+# -- 5. the stratified sample ------------------------------------------------------------
+
+
+def test_sample_keeps_each_class_share_per_block(client):
+    from skdistill._dask import _dask_rows
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 3))
+    y = np.where(rng.random(3000) < 0.03, 2, rng.integers(2, size=3000))  # 3% class 2
+    y[::7] = -1  # unlabeled rows are a class of their own
+    teacher = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, np.abs(y))
+    model = DistilledClassifier(teacher, unlabeled_label=-1)
+    dy = da.from_array(y, chunks=500)
+    rows, _, _ = _dask_rows(model, da.from_array(X, chunks=500), dy, None, None)
+    _, y_index, _, _ = rows.sample(300, seed=1)  # 10% of the rows
+    _, again, _, _ = rows.sample(300, seed=1)
+    np.testing.assert_array_equal(y_index, again)
+    assert abs(len(y_index) - 300) <= 6 * 4  # within one row per block and class
+    for k in (-1, 0, 1, 2):
+        expected = 0.1 * np.sum(np.where(y == -1, -1, y) == k)
+        assert abs(np.sum(y_index == k) - expected) <= 6  # one row per block
+
+
+# -- 6. two workers ----------------------------------------------------------------------
+
+#: 2 workers vs in memory, binary. XGBoost: the same trees on these 600 rows (max |dp|
+#: measured 7e-8: fewer distinct values than bins, so the merged quantile sketch finds
+#: the in-memory bins; on 10,000 rows the bins differ and max |dp| reached 0.29).
+#: LightGBM's data-parallel learner finds each feature's bins from the rows of one
+#: worker and the partition-to-worker assignment varies from run to run, so single
+#: rows can move far (max |dp| measured 0.46-0.56 on 600-4000 rows) while the student
+#: stays close on average (mean |dp| 0.018-0.025, 98-99% equal labels).
+_TOLERANCE_2_WORKERS = {"xgboost": (1e-6, 1e-6, 1.0), "lightgbm": (1.0, 0.05, 0.97)}
+
+
+@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
+def test_two_worker_students_close_to_in_memory(client2, framework):
+    X, y = _data(n=600)
+    expected, model = _fitted_twins(framework, X, y, 150)
+    diff = np.abs(model.predict_proba(X) - expected.predict_proba(X))[:, 1]
+    largest, mean, agree = _TOLERANCE_2_WORKERS[framework]
+    assert diff.max() <= largest and diff.mean() <= mean
+    assert np.mean(model.predict(X) == expected.predict(X)) >= agree
+
+
+def test_xgboost_dask_fitted_distiller_loads_without_extra_trust(client, tmp_path):
+    pytest.importorskip("skops")
+    from skdistill.export import load, save
+
+    X, y = _data()
+    _, on_dask = _students("xgboost")
+    model = DistilledClassifier(
+        _teacher("hgb", X, y), on_dask, calibration_cv="train", random_state=0
+    ).fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    save(model, tmp_path / "model.skops")
+    loaded = load(tmp_path / "model.skops")
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("student", ["xgboost", "tree"])
+def test_unlabeled_rows_weigh_alpha_as_in_memory(client, student):
+    X, y = _data()
+    y = y.copy()
+    y[::3] = -1  # a third of the rows only the teacher labels
+    teacher = _teacher("hgb", X[y != -1], y[y != -1])
+    if student == "xgboost":
+        local, on_dask = _students("xgboost")
+    else:
+        local = on_dask = DecisionTreeClassifier(max_depth=4, random_state=0)
+    params = dict(alpha=0.6, unlabeled_label=-1, calibration_cv="train", random_state=0)
+    expected = DistilledClassifier(teacher, local, **params).fit(X, y)
+    model = DistilledClassifier(teacher, on_dask, **params)
+    model.fit(da.from_array(X, chunks=100), da.from_array(y, chunks=100))
+    assert model.n_unlabeled_ == expected.n_unlabeled_ == int(np.sum(y == -1))
+    np.testing.assert_array_equal(model.classes_, [0, 1])
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-5)
