@@ -147,3 +147,37 @@ def test_issue16_item3_regressor_frames():
     )
     with pytest.raises(ValueError, match="same order"):
         model.predict(_reordered(X.iloc[:1]))
+
+
+@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
+@pytest.mark.parametrize("labels", [[0, 1], ["yes", "no"]])
+@pytest.mark.parametrize("temperature, alpha", [(1.0, 0.5), (3.0, 1.0)])
+def test_issue16_item3_binary_booster_proba_is_the_softmax_of_its_logits(
+    framework, labels, temperature, alpha
+):
+    # The short route of a binary booster's predict_proba (logistic of the margin,
+    # placed by columns) gives what softmax(decision_function) gives.
+    from skdistill._targets import softmax
+
+    lib = pytest.importorskip(framework)
+    X, y = _frame()
+    y = np.asarray(labels, dtype=object)[y] if isinstance(labels[0], str) else y
+    teacher = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(X, y)
+    student = (
+        lib.LGBMClassifier(n_estimators=5, verbose=-1, n_jobs=1)
+        if framework == "lightgbm"
+        else lib.XGBClassifier(n_estimators=5, n_jobs=1)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DistillationWarning)
+        model = DistilledClassifier(
+            teacher, student, temperature=temperature, alpha=alpha, random_state=0
+        ).fit(X, y)
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(
+        proba, softmax(model.strategy_.decision_function(X)), atol=1e-12
+    )
+    np.testing.assert_array_equal(model.classes_, teacher.classes_)
+    np.testing.assert_array_equal(
+        model.predict(X), model.classes_[np.argmax(proba, axis=1)]
+    )
