@@ -106,6 +106,21 @@ EXPECTED_FAILURES = {
         "Cannot compile the student BornAgainClassifier",
         "compile_student compiles a distiller's tree student, not the generations",
     ),
+    ("MutualDistillationClassifier", "skops"): (
+        TypeError,
+        "pickles its torch module",
+        "its peers are skorch nets: skops cannot store a torch module without a pickle",
+    ),
+    ("MutualDistillationClassifier", "onnx"): (
+        TypeError,
+        "no converter for the student MutualDistillationClassifier",
+        "to_onnx exports distillers and students, not a set of peers",
+    ),
+    ("MutualDistillationClassifier", "compiled"): (
+        TypeError,
+        "Cannot compile the student MutualDistillationClassifier",
+        "its peers are torch modules, not trees",
+    ),
     ("TeacherEnsemble", "onnx"): (
         TypeError,
         "got a TeacherEnsemble: a teacher that averages several models",
@@ -185,8 +200,17 @@ def _teacher_ensemble():
     return TeacherEnsemble([("logistic", teacher), ("tree", tree)])
 
 
+def _mutual():
+    from skdistill import MutualDistillationClassifier
+
+    X, y, _ = _iris()
+    peers = [(name, _linear_net(X.shape[1], 3).set_params(batch_size=16)) for name in "ab"]
+    return _fit_quietly(MutualDistillationClassifier(peers, random_state=0), X, y)
+
+
 ESTIMATOR_BUILDERS = {
     "BornAgainClassifier": _born_again,
+    "MutualDistillationClassifier": _mutual,
     "DistilledClassifier": _distilled_classifier,
     "DistilledRegressor": _distilled_regressor,
     "TeacherEnsemble": _teacher_ensemble,
