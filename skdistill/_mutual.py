@@ -153,7 +153,10 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
         ``<name>__<parameter>`` (e.g. ``a__lr``). A module outputs one logit per
         class, or one probability per class if the net's criterion is
         ``torch.nn.NLLLoss`` (skorch's default). Lazy layers
-        (``torch.nn.LazyLinear``) are sized on the first rows.
+        (``torch.nn.LazyLinear``) are sized on the first rows. Give each net its
+        module as a class (``module=MyModule, module__hidden=32``): a module
+        instance brings the weights it was built with, which ``random_state``
+        then does not decide.
     temperature : float, default=1.0
         Temperature ``T`` of the softmaxes of the KL terms, in [1, 100].
     alpha : float, default=0.5
@@ -214,13 +217,20 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
     >>> from sklearn.datasets import load_iris
     >>> from skdistill import MutualDistillationClassifier
     >>> X, y = load_iris(return_X_y=True)
+    >>> class MLP(torch.nn.Module):  # a class: random_state draws its weights
+    ...     def __init__(self, hidden=8):
+    ...         super().__init__()
+    ...         self.layers = torch.nn.Sequential(
+    ...             torch.nn.Linear(4, hidden), torch.nn.ReLU(),
+    ...             torch.nn.Linear(hidden, 3))
+    ...     def forward(self, X):
+    ...         return self.layers(X)
     >>> def net(hidden):
-    ...     module = torch.nn.Sequential(torch.nn.Linear(4, hidden), torch.nn.ReLU(),
-    ...                                  torch.nn.Linear(hidden, 3))
-    ...     return NeuralNetClassifier(module, criterion=torch.nn.CrossEntropyLoss,
+    ...     return NeuralNetClassifier(MLP, module__hidden=hidden,
+    ...                                criterion=torch.nn.CrossEntropyLoss,
     ...                                optimizer=torch.optim.Adam, lr=0.05,
     ...                                max_epochs=30, batch_size=32)
-    >>> model = MutualDistillationClassifier([("large", net(32)), ("small", net(4))],
+    >>> model = MutualDistillationClassifier([("large", net(32)), ("small", net(8))],
     ...                                      temperature=2.0, random_state=0)
     >>> model = model.fit(X, y)
     >>> model.predict_proba(X[:2]).shape

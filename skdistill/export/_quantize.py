@@ -113,6 +113,7 @@ def quantize(model, X_sample, *, backend="auto", path=None, overwrite=False):
     >>> X, y = load_digits(return_X_y=True)
     >>> X = X / 16.0
     >>> teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> _ = torch.manual_seed(0)  # the module instance draws its weights now
     >>> net = NeuralNetClassifier(
     ...     torch.nn.Sequential(torch.nn.Linear(64, 128), torch.nn.ReLU(),
     ...                         torch.nn.Linear(128, 10)),
@@ -502,6 +503,7 @@ def quantization_report(model, quantized, X, y, *, n_calls=200):
     >>> from skdistill.export import quantization_report, quantize
     >>> X, y = load_iris(return_X_y=True)
     >>> teacher = LogisticRegression(max_iter=1000).fit(X, y)
+    >>> _ = torch.manual_seed(0)  # the module instance draws its weights now
     >>> net = NeuralNetClassifier(
     ...     torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(),
     ...                         torch.nn.Linear(64, 3)),
