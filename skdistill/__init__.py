@@ -14,6 +14,7 @@ __all__ = [
     "DistilledClassifier",
     "DistilledRegressor",
     "DistillationWarning",
+    "MutualDistillationClassifier",
     "TeacherEnsemble",
     "UNLABELED",
     "compute_teacher_logits",
@@ -27,6 +28,7 @@ _MODULES = {
     "BornAgainClassifier": "._born_again",
     "DistilledClassifier": "._distill",
     "DistilledRegressor": "._distill",
+    "MutualDistillationClassifier": "._mutual",
     "TeacherEnsemble": "._ensemble",
     "UNLABELED": "._targets",
     "compute_teacher_logits": "._teacher",
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from ._born_again import BornAgainClassifier
     from ._distill import DistilledClassifier, DistilledRegressor
     from ._ensemble import TeacherEnsemble
+    from ._mutual import MutualDistillationClassifier
     from ._targets import UNLABELED
     from ._teacher import compute_teacher_logits
     from .exceptions import DistillationWarning

@@ -32,6 +32,7 @@ from ._targets import MAX_TEMPERATURE, MIN_TEMPERATURE
 from ._validation import is_fitted, name_of, validate_X, validate_y
 from .strategies import STRATEGY_NAMES, BaseStrategy
 from .strategies._base import fit_weighted
+from .strategies._skorch import _is_skorch_classifier
 
 __all__ = ["BornAgainClassifier"]
 
@@ -108,9 +109,12 @@ class BornAgainClassifier(ClassifierMixin, _BaseDistiller):
     ----------
     generations_ : list of estimators
         The fitted generations, ``n_generations + 1`` of them. ``generations_[0]`` is
-        the fitted student (a :class:`DistilledClassifier` if ``teacher`` is given);
-        the others are fitted :class:`DistilledClassifier` whose ``teacher_`` is the
-        previous generation.
+        the fitted student (a :class:`DistilledClassifier` if ``teacher`` is given,
+        or if the student is a skorch net: then one fitted on the labels alone,
+        ``alpha=0``, by the ``"skorch"`` strategy, which casts rows to float32,
+        seeds torch and predicts labels rather than skorch's indices); the others
+        are fitted :class:`DistilledClassifier` whose ``teacher_`` is the previous
+        generation.
     validation_scores_ : ndarray of shape (n_generations + 1,)
         The score of each generation on the validation split.
     generation_results_ : dict of ndarrays
@@ -276,6 +280,8 @@ class BornAgainClassifier(ClassifierMixin, _BaseDistiller):
 
     def _fit_generation(self, k, student, previous, X, y, sample_weight, seed):
         """Fit generation ``k``: the student on the labels, or distilled from a teacher."""
+        if k == 0 and self.teacher is None and _is_skorch_classifier(student):
+            return self._fit_net_on_labels(student, X, y, sample_weight, seed)
         if k == 0 and self.teacher is None:
             # seeded as a distiller with random_state=seed seeds its student
             model = RandomStreams(seed).seeded(clone(student), "student")
@@ -289,6 +295,21 @@ class BornAgainClassifier(ClassifierMixin, _BaseDistiller):
             random_state=seed,
         )
         return model.fit(X, y, sample_weight=sample_weight)
+
+    def _fit_net_on_labels(self, student, X, y, sample_weight, seed):
+        """Generation 0 of a skorch student: the net on the labels alone (``alpha=0``),
+        trained by the distillers' skorch strategy, so that it takes float64 rows,
+        is seeded like the later generations and predicts labels, not indices."""
+        n_classes = len(np.unique(y))
+        model = DistilledClassifier(
+            "precomputed",
+            clone(student),
+            alpha=0.0,  # the (unused) logits below weigh nothing
+            strategy=self.strategy,
+            random_state=seed,
+        )
+        zeros = np.zeros((len(y), n_classes))
+        return model.fit(X, y, sample_weight=sample_weight, teacher_logits=zeros)
 
     @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None):

@@ -366,3 +366,78 @@ def test_one_hot_warning_passes_through(data):
             X, y
         )
     assert any(issubclass(w.category, DistillationWarning) for w in caught)
+
+
+# -- skorch students: generations of nets (issue 14 item 4) ------------------------------
+
+
+def _linear_net():
+    """A linear skorch net whose weights are drawn in fit (a module class, not an
+    instance), so that random_state alone decides them."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    from _nets import skorch_net
+
+    return skorch_net(
+        8,
+        3,
+        torch.nn.Linear,
+        module__in_features=8,
+        module__out_features=3,
+        max_epochs=15,
+        batch_size=32,
+    )
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = make_classification(
+        n_samples=300, n_features=8, n_informative=5, n_classes=3, random_state=0
+    )
+    return StandardScaler().fit_transform(X), np.array(["low", "mid", "high"])[y]
+
+
+def _born_again_nets(seed, X, y, **params):
+    model = BornAgainClassifier(
+        _linear_net(), n_generations=2, temperature=2.0, random_state=seed, **params
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DistillationWarning)
+        return model.fit(X, y)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_skorch_student_generations(seed, three_classes):
+    X, y = three_classes
+    model = _born_again_nets(seed, X, y)
+    first, *later = model.generations_
+    # generation 0: the net on the labels alone, by the skorch strategy
+    assert isinstance(first, DistilledClassifier) and first.alpha == 0.0
+    assert first.strategy_.name == "skorch"
+    for previous, generation in zip(model.generations_, later, strict=False):
+        assert generation.teacher_ is previous and generation.strategy_.name == "skorch"
+    # string labels come back as labels (a bare skorch net predicts indices)
+    assert set(model.predict(X)) <= {"low", "mid", "high"}
+    assert model.classes_.tolist() == ["high", "low", "mid"]
+    assert accuracy_score(y, model.predict(X)) > 0.7
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-9)
+    # every generation starts from its own seed: their weights differ
+    weights = [g.student_.module_.weight.detach().numpy() for g in model.generations_]
+    assert not np.allclose(weights[0], weights[1])
+    again = _born_again_nets(seed, X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+    loaded = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(loaded.predict_proba(X), proba)
+
+
+def test_skorch_student_seeds_and_weights(three_classes):
+    X, y = three_classes
+    first, other = _born_again_nets(0, X, y), _born_again_nets(1, X, y)
+    assert not np.array_equal(first.predict_proba(X), other.predict_proba(X))
+    weight = np.where(y == "low", 3.0, 1.0)
+    weighted = BornAgainClassifier(_linear_net(), n_generations=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DistillationWarning)
+        weighted.fit(X, y, sample_weight=weight)
+    assert len(weighted.generations_) == 2

@@ -119,6 +119,21 @@ EXPECTED_FAILURES = {
         "Cannot compile the student CompressionSearch",
         "a search, not a student: its best_estimator_ is compiled",
     ),
+    ("MutualDistillationClassifier", "skops"): (
+        TypeError,
+        "pickles its torch module",
+        "its peers are skorch nets: skops cannot store a torch module without a pickle",
+    ),
+    ("MutualDistillationClassifier", "onnx"): (
+        TypeError,
+        "no converter for the student MutualDistillationClassifier",
+        "to_onnx exports distillers and students, not a set of peers",
+    ),
+    ("MutualDistillationClassifier", "compiled"): (
+        TypeError,
+        "Cannot compile the student MutualDistillationClassifier",
+        "its peers are torch modules, not trees",
+    ),
     ("TeacherEnsemble", "onnx"): (
         TypeError,
         "got a TeacherEnsemble: a teacher that averages several models",
@@ -210,9 +225,18 @@ def _compression_search():
     return _fit_quietly(search, X, y)
 
 
+def _mutual():
+    from skdistill import MutualDistillationClassifier
+
+    X, y, _ = _iris()
+    peers = [(name, _linear_net(X.shape[1], 3).set_params(batch_size=16)) for name in "ab"]
+    return _fit_quietly(MutualDistillationClassifier(peers, random_state=0), X, y)
+
+
 ESTIMATOR_BUILDERS = {
     "BornAgainClassifier": _born_again,
     "CompressionSearch": _compression_search,
+    "MutualDistillationClassifier": _mutual,
     "DistilledClassifier": _distilled_classifier,
     "DistilledRegressor": _distilled_regressor,
     "TeacherEnsemble": _teacher_ensemble,

@@ -8,6 +8,9 @@
   treelite and tl2cgen; :class:`CompiledStudent` loads one again, which runs its
   code, so only given the SHA-256 that ``compile_student`` returned (or
   ``trust=True``).
+- :func:`quantize`: a torch student's linear layers (or its ONNX export) in int8,
+  predicting like the distiller; :func:`quantization_report` compares it with the
+  float student.
 
 skops, onnx and treelite are imported only by the functions that use them.
 """
@@ -15,11 +18,15 @@ skops, onnx and treelite are imported only by the functions that use them.
 from ._compiled import CompiledStudent, compile_student
 from ._onnx import to_onnx
 from ._persist import load, save, trusted_types
+from ._quantize import QuantizedStudent, quantization_report, quantize
 
 __all__ = [
     "CompiledStudent",
     "compile_student",
+    "QuantizedStudent",
     "load",
+    "quantization_report",
+    "quantize",
     "save",
     "to_onnx",
     "trusted_types",
