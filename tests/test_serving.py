@@ -47,13 +47,14 @@ def _xgboost(**params):
 
 
 def _voting():
+    # flatten_transform at its default (True), which skl2onnx does not convert: the
+    # export converts a copy without it (the option shapes transform() only)
     return VotingClassifier(
         [
             ("forest", RandomForestClassifier(n_estimators=5, random_state=0)),
             ("linear", make_pipeline(StandardScaler(), LogisticRegression())),
         ],
         voting="soft",
-        flatten_transform=False,  # skl2onnx converts soft voting only so
     )
 
 
@@ -70,6 +71,10 @@ TEACHERS = {
     "lightgbm": (_lightgbm, {"sklearn", "native", "onnx", "compiled"}),
     "xgboost": (_xgboost, {"sklearn", "native", "onnx", "compiled"}),
     "voting": (_voting, {"sklearn", "onnx"}),
+    "scaled_voting": (
+        lambda: make_pipeline(StandardScaler(), _voting()),
+        {"sklearn", "onnx"},
+    ),
 }
 
 

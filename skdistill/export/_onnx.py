@@ -8,6 +8,7 @@ the ``softmax(s * log p)`` map back to temperature 1, the softmax of a regressor
 logits). The teacher is not part of the graph.
 """
 
+import copy
 import io
 import json
 import sys
@@ -386,6 +387,7 @@ def _sklearn_student(student, X, opset, *, classifier):
     from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
 
     _register_boosting_converters(skl2onnx)
+    student = _without_flat_transform(student)
     options = None
     if classifier:
         final = _final_step(student)
@@ -402,6 +404,26 @@ def _sklearn_student(student, X, opset, *, classifier):
         )
     except (MissingConverter, MissingShapeCalculator) as exc:
         raise TypeError(f"{_no_converter_message(student)}\n{exc}") from exc
+
+
+def _without_flat_transform(model):
+    """``model``, or a shallow copy whose (final) soft ``VotingClassifier`` has
+    ``flatten_transform=False``: the option shapes only ``transform``'s output, not
+    the probabilities exported, and skl2onnx converts only that setting."""
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.pipeline import Pipeline
+
+    if isinstance(model, Pipeline):
+        final = _without_flat_transform(model.steps[-1][1])
+        if final is model.steps[-1][1]:
+            return model
+        model = copy.copy(model)
+        model.steps = [*model.steps[:-1], (model.steps[-1][0], final)]
+        return model
+    if isinstance(model, VotingClassifier) and model.flatten_transform:
+        model = copy.copy(model)
+        model.flatten_transform = False
+    return model
 
 
 def _no_converter_message(student):
