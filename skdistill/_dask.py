@@ -94,14 +94,26 @@ def row_chunks(X):
     return tuple(int(n) for n in counts.compute().tolist())
 
 
-def _blocks(X):
-    """The delayed blocks (rows) of a Dask array or DataFrame, in order."""
-    if _is_frame(X):
-        return list(X.to_delayed())
-    if X.ndim == 2 and len(X.chunks[1]) > 1:
-        X = X.rechunk({1: -1})
-    # Unoptimized: fused keys would clash with the same blocks computed elsewhere.
-    return list(X.to_delayed(optimize_graph=False).ravel())
+def _block(X, i):
+    """Block/partition ``i`` of a Dask array (all its columns) or DataFrame, as a Dask
+    collection: computed with others, its keys keep the form every graph gives them."""
+    return X.partitions[i] if _is_frame(X) else X.blocks[i]
+
+
+def _n_blocks(X):
+    return X.npartitions if _is_frame(X) else X.numblocks[0]
+
+
+def _with_row_chunks(array, lengths):
+    """``array`` (same graph, same keys) told its rows per block, known now."""
+    import dask.array as da
+
+    return da.Array(
+        array.__dask_graph__(),
+        array.name,
+        (tuple(lengths),) + tuple(array.chunks[1:]),
+        meta=array._meta,
+    )
 
 
 def _from_blocks(parts, lengths, n_columns, dtype=np.float64):
@@ -135,8 +147,6 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
     logits : dask.array.Array of shape (n_samples, n_classes)
     method : str
     """
-    import dask
-
     method = resolve_response_method(teacher, response_method)
     n_classes = len(teacher_classes(teacher))
     if getattr(X, "ndim", 2) != 2:
@@ -145,11 +155,29 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
             "dimension(s). Reshape it, e.g. X.reshape(-1, 1) for one feature."
         )
     shared = share(teacher)
-    label = dask.delayed(_block_logits, pure=True)
-    parts = [label(part, shared, method, n_classes) for part in _blocks(X)]
-    if lengths is None:
-        lengths = (np.nan,) * len(parts) if _is_frame(X) else X.chunks[0]
-    return _from_blocks(parts, lengths, n_classes), method
+    if _is_frame(X):
+        import dask
+
+        label = dask.delayed(_block_logits, pure=True)
+        parts = [label(part, shared, method, n_classes) for part in X.to_delayed()]
+        if lengths is None:
+            lengths = (np.nan,) * len(parts)
+        return _from_blocks(parts, lengths, n_classes), method
+    # A blockwise task per block, not delayed blocks: X's keys must reach the
+    # scheduler in the same form from every graph (see ``DaskRows.sample``).
+    X = X.rechunk({1: -1})
+    if lengths is not None and tuple(lengths) != X.chunks[0]:
+        X = _with_row_chunks(X, lengths)
+    logits = X.map_blocks(
+        _block_logits,
+        shared,
+        method,
+        n_classes,
+        chunks=(X.chunks[0], (n_classes,)),
+        dtype=np.float64,
+        meta=np.empty((0, n_classes)),
+    )
+    return logits, method
 
 
 # -- the Dask fit route of DistilledClassifier -------------------------------------------
@@ -184,7 +212,7 @@ def _as_rows(values, lengths, name, X_name="X"):
             raise ValueError(f"{name} must be 1-D, got shape {array.shape}.")
         own = row_chunks(array)
         if own != array.chunks[0]:
-            array = _from_blocks(_blocks(array), own, None, array.dtype)
+            array = _with_row_chunks(array, own)
     if sum(own) != sum(lengths):
         raise ValueError(
             f"{X_name} has {sum(lengths)} rows but {name} has {sum(own)}; they must be "
@@ -276,16 +304,16 @@ class DaskRows:
 
         n = sum(self.lengths)
         fraction = 1.0 if size >= n else size / n
-        parts = zip(
-            _blocks(self.X),
-            _blocks(self.logits),
-            _blocks(self.y_index),
-            _blocks(self.weight),
-            strict=True,
-        )
+        # Slices of the collections, computed in one graph: delayed blocks carrying
+        # unoptimized graphs would send X's keys with other task specs than a graph
+        # still running (a persist, a trainer's), which deadlocks the scheduler.
         take = dask.delayed(_sample_block, pure=True)
+        columns = (self.X, self.logits, self.y_index, self.weight)
         picked = dask.compute(
-            *[take(*part, fraction, seed, i) for i, part in enumerate(parts)]
+            *[
+                take(*[_block(c, i) for c in columns], fraction, seed, i)
+                for i in range(_n_blocks(self.X))
+            ]
         )
         X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
         if _is_frame(self.X):
@@ -400,7 +428,7 @@ def _as_matrix_rows(logits, lengths):
             "for the same rows: compute_teacher_logits(teacher, X)."
         )
     if own != logits.chunks[0]:
-        logits = _from_blocks(_blocks(logits), own, logits.shape[1])
+        logits = _with_row_chunks(logits, own)
     logits = logits.rechunk({1: -1})
     return logits if own == tuple(lengths) else logits.rechunk((tuple(lengths), -1))
 
@@ -449,9 +477,7 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
     if strategy.route_for(student) == "sample":
         _fit_on_sample(distiller, strategy, student, rows, streams)
     else:
-        rows = _persisted(
-            rows, with_X=n_transfer > 0 and strategy.route_for(student) == "cluster"
-        )
+        rows = _persisted(rows)
         local = strategy.fit(student, rows.X, rows).local_
         if distiller.alpha > 0 and local.has_method("predict_proba", local.student_):
             _warn_calibration(distiller)
@@ -536,15 +562,12 @@ def _with_transfer_rows(distiller, rows, teacher, method, streams):
     return rows, n_new
 
 
-def _persisted(rows, with_X=False):
+def _persisted(rows):
     """The targets persisted on the cluster (labeled once for the prior, the
-    training and the map), when a distributed client is active; ``X`` too when
-    ``with_X`` (generated transfer rows the cluster trainer holds in memory anyway)."""
+    training and the map), when a distributed client is active; ``X`` stays lazy."""
     client = active_client()
     if client is None:
         return rows
-    if with_X:
-        rows.X = client.persist(rows.X)
     logits, y_index, weight = client.persist([rows.logits, rows.y_index, rows.weight])
     rows.logits, rows.y_index, rows.weight = logits, y_index, weight
     return rows

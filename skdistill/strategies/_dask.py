@@ -208,9 +208,7 @@ def _init(prior):
 
 def _expanded(targets, q, init):
     """Rows repeated once per class: X, labels (class index), weights, initial margins."""
-    import dask
-
-    from .._dask import _blocks, _from_blocks, _is_frame
+    from .._dask import _is_frame
 
     n_classes = targets.n_classes
     lengths = tuple(n * n_classes for n in targets.lengths)
@@ -222,14 +220,15 @@ def _expanded(targets, q, init):
         X = X.map_blocks(
             np.repeat, n_classes, axis=0, chunks=(lengths, X.chunks[1]), dtype=X.dtype
         )
-    label = dask.delayed(_expanded_block, pure=True, nout=3)
-    parts = [
-        label(q_block, w_block, init)
-        for q_block, w_block in zip(_blocks(q), _blocks(targets.weight), strict=True)
-    ]
-    labels = _from_blocks([p[0] for p in parts], lengths, None, np.int64)
-    weights = _from_blocks([p[1] for p in parts], lengths, None)
-    margins = _from_blocks([p[2] for p in parts], lengths, n_classes)
+    q = q.rechunk({1: -1})
+    weight = targets.weight[:, None]  # a column: blocks align on rows
+    labels = q.map_blocks(_expanded_labels, chunks=(lengths,), drop_axis=1, dtype=np.int64)
+    weights = q.map_blocks(
+        _expanded_weights, weight, chunks=(lengths,), drop_axis=1, dtype=np.float64
+    )
+    margins = q.map_blocks(
+        _expanded_margins, init, chunks=(lengths, (n_classes,)), dtype=np.float64
+    )
     return X, labels, weights, margins
 
 
@@ -237,13 +236,18 @@ def _repeat_frame(frame, n_classes):
     return frame.iloc[np.repeat(np.arange(len(frame)), n_classes)]
 
 
-def _expanded_block(q, weight, init):
+def _expanded_labels(q):
     n, k = q.shape
-    return (
-        np.tile(np.arange(k), n),
-        (weight[:, None] * q).ravel(),
-        np.tile(init, (n * k, 1)),
-    )
+    return np.tile(np.arange(k), n)
+
+
+def _expanded_weights(q, weight):
+    return (weight * q).ravel()
+
+
+def _expanded_margins(q, init):
+    n, k = q.shape
+    return np.tile(init, (n * k, 1))
 
 
 def _constant(targets, value):
@@ -390,7 +394,7 @@ def _is_frame_like(X):
 def _fit_partial(student, targets, n_epochs):
     import dask
 
-    from .._dask import _blocks
+    from .._dask import _block, _n_blocks
 
     if not hasattr(student, "partial_fit"):
         raise TypeError(
@@ -398,15 +402,12 @@ def _fit_partial(student, targets, n_epochs):
             f"MLPClassifier), got {name_of(student)}. Use route='sample'."
         )
     classes = targets.classes
-    parts = list(
-        zip(
-            _blocks(targets.X), _blocks(targets.proba), _blocks(targets.weight), strict=True
-        )
-    )
+    columns = (targets.X, targets.proba, targets.weight)
     n_expanded = 0
     for _ in range(n_epochs):
-        for part in parts:
-            X, q, weight = dask.compute(*part)
+        for i in range(_n_blocks(targets.X)):
+            # Slices of the collections, not delayed blocks (see DaskRows.sample).
+            X, q, weight = dask.compute(*[_block(c, i) for c in columns])
             rows, labels, weights = expand(q, weight)
             if len(rows) == 0:
                 continue
