@@ -94,14 +94,18 @@ def row_chunks(X):
     return tuple(int(n) for n in counts.compute().tolist())
 
 
-def _block(X, i):
-    """Block/partition ``i`` of a Dask array (all its columns) or DataFrame, as a Dask
-    collection: computed with others, its keys keep the form every graph gives them."""
-    return X.partitions[i] if _is_frame(X) else X.blocks[i]
+def _blocks(X):
+    """The blocks (rows, all columns) of a Dask array or DataFrame, in order, to
+    compute together: slices ``X.blocks[i]`` of an array, delayed partitions of a
+    frame (``to_delayed()``, optimized, as the frame's teacher logits use them).
 
-
-def _n_blocks(X):
-    return X.npartitions if _is_frame(X) else X.numblocks[0]
+    Not an array's unoptimized ``to_delayed(optimize_graph=False)``: its blocks
+    carry X's raw graph, and a block key sent raw while a graph sending it fused
+    still runs (an async persist, a trainer's) gets two task specs on the scheduler,
+    which deadlocks (dask/dask#9888)."""
+    if _is_frame(X):
+        return list(X.to_delayed())
+    return [X.blocks[i] for i in range(X.numblocks[0])]
 
 
 def _with_row_chunks(array, lengths):
@@ -163,8 +167,7 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
         if lengths is None:
             lengths = (np.nan,) * len(parts)
         return _from_blocks(parts, lengths, n_classes), method
-    # A blockwise task per block, not delayed blocks: X's keys must reach the
-    # scheduler in the same form from every graph (see ``DaskRows.sample``).
+    # A blockwise task per block, not delayed blocks (see ``_blocks``).
     X = X.rechunk({1: -1})
     if lengths is not None and tuple(lengths) != X.chunks[0]:
         X = _with_row_chunks(X, lengths)
@@ -304,16 +307,16 @@ class DaskRows:
 
         n = sum(self.lengths)
         fraction = 1.0 if size >= n else size / n
-        # Slices of the collections, computed in one graph: delayed blocks carrying
-        # unoptimized graphs would send X's keys with other task specs than a graph
-        # still running (a persist, a trainer's), which deadlocks the scheduler.
+        parts = zip(
+            _blocks(self.X),
+            _blocks(self.logits),
+            _blocks(self.y_index),
+            _blocks(self.weight),
+            strict=True,
+        )
         take = dask.delayed(_sample_block, pure=True)
-        columns = (self.X, self.logits, self.y_index, self.weight)
         picked = dask.compute(
-            *[
-                take(*[_block(c, i) for c in columns], fraction, seed, i)
-                for i in range(_n_blocks(self.X))
-            ]
+            *[take(*part, fraction, seed, i) for i, part in enumerate(parts)]
         )
         X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
         if _is_frame(self.X):

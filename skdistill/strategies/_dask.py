@@ -32,9 +32,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from .._compat import Interval, StrOptions, safe_tags
-from .._targets import log_clip
 from .._validation import name_of
 from ._base import BaseStrategy, check_describes_output
+from ._boosting import binary_soft_labels, initial_margins
 from ._expand import ExpandStrategy, expand
 
 __all__ = ["DaskStrategy"]
@@ -189,21 +189,20 @@ class DaskStrategy(BaseStrategy):
 # -- shared pieces -------------------------------------------------------------------
 
 
-def _prior(q, weight):
-    """Weighted mean of the target rows (one pass over the persisted targets)."""
+def _initial_margins(q, weight):
+    """Where boosting starts, as in memory (:func:`initial_margins`), from the
+    weighted mean of the target rows (one pass over the persisted targets)."""
     import dask
 
     total, norm = dask.compute((q * weight[:, None]).sum(axis=0), weight.sum())
     if norm <= 0:
         raise ValueError("Every training row has weight 0; nothing to fit.")
-    return np.clip(total / norm, 1e-12, 1.0)
+    return initial_margins((total / norm)[None, :])
 
 
-def _init(prior):
-    """Initial margins: binary log-odds, multiclass log prior (as in memory)."""
-    if len(prior) == 2:
-        return np.float64(np.log(prior[1]) - np.log(prior[0]))
-    return log_clip(prior)
+def _soft_labels(q):
+    """Binary soft labels in [0, 1], block by block (:func:`binary_soft_labels`)."""
+    return q.rechunk({1: -1}).map_blocks(binary_soft_labels, drop_axis=1, dtype=np.float64)
 
 
 def _expanded(targets, q, init):
@@ -289,14 +288,14 @@ def _fit_lightgbm(student, targets):
     local_strategy = LightGBMStrategy()
     columns = local_strategy._student_order(targets.classes)
     q = targets.proba[:, columns]
-    init = _init(_prior(q, targets.weight))
+    init = _initial_margins(q, targets.weight)
     student_classes = targets.classes[columns]
     if targets.n_classes == 2:
         model = lgb.DaskLGBMRegressor(**{**params, "objective": "cross_entropy"})
         model.set_params(client=client)
         model.fit(
             targets.X,
-            q[:, 1],
+            _soft_labels(q),
             sample_weight=targets.weight,
             init_score=_constant(targets, float(init)),
         )
@@ -356,13 +355,13 @@ def _fit_xgboost(student, targets):
     client = getattr(student, "client", None)
     columns = np.arange(targets.n_classes)
     q = targets.proba
-    init = _init(_prior(q, targets.weight))
+    init = _initial_margins(q, targets.weight)
     if targets.n_classes == 2:
         model = dxgb.DaskXGBRegressor(**{**params, "objective": "binary:logistic"})
         model.client = client
         model.fit(
             targets.X,
-            q[:, 1],
+            _soft_labels(q),
             sample_weight=targets.weight,
             base_margin=_constant(targets, float(init)),
         )
@@ -394,7 +393,7 @@ def _is_frame_like(X):
 def _fit_partial(student, targets, n_epochs):
     import dask
 
-    from .._dask import _block, _n_blocks
+    from .._dask import _blocks
 
     if not hasattr(student, "partial_fit"):
         raise TypeError(
@@ -402,12 +401,15 @@ def _fit_partial(student, targets, n_epochs):
             f"MLPClassifier), got {name_of(student)}. Use route='sample'."
         )
     classes = targets.classes
-    columns = (targets.X, targets.proba, targets.weight)
+    parts = list(
+        zip(
+            _blocks(targets.X), _blocks(targets.proba), _blocks(targets.weight), strict=True
+        )
+    )
     n_expanded = 0
     for _ in range(n_epochs):
-        for i in range(_n_blocks(targets.X)):
-            # Slices of the collections, not delayed blocks (see DaskRows.sample).
-            X, q, weight = dask.compute(*[_block(c, i) for c in columns])
+        for part in parts:
+            X, q, weight = dask.compute(*part)
             rows, labels, weights = expand(q, weight)
             if len(rows) == 0:
                 continue
