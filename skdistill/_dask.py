@@ -95,13 +95,29 @@ def row_chunks(X):
 
 
 def _blocks(X):
-    """The delayed blocks (rows) of a Dask array or DataFrame, in order."""
+    """The blocks (rows, all columns) of a Dask array or DataFrame, in order, to
+    compute together: slices ``X.blocks[i]`` of an array, delayed partitions of a
+    frame (``to_delayed()``, optimized, as the frame's teacher logits use them).
+
+    Not an array's unoptimized ``to_delayed(optimize_graph=False)``: its blocks
+    carry X's raw graph, and a block key sent raw while a graph sending it fused
+    still runs (an async persist, a trainer's) gets two task specs on the scheduler,
+    which deadlocks (dask/dask#9888)."""
     if _is_frame(X):
         return list(X.to_delayed())
-    if X.ndim == 2 and len(X.chunks[1]) > 1:
-        X = X.rechunk({1: -1})
-    # Unoptimized: fused keys would clash with the same blocks computed elsewhere.
-    return list(X.to_delayed(optimize_graph=False).ravel())
+    return [X.blocks[i] for i in range(X.numblocks[0])]
+
+
+def _with_row_chunks(array, lengths):
+    """``array`` (same graph, same keys) told its rows per block, known now."""
+    import dask.array as da
+
+    return da.Array(
+        array.__dask_graph__(),
+        array.name,
+        (tuple(lengths),) + tuple(array.chunks[1:]),
+        meta=array._meta,
+    )
 
 
 def _from_blocks(parts, lengths, n_columns, dtype=np.float64):
@@ -135,8 +151,6 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
     logits : dask.array.Array of shape (n_samples, n_classes)
     method : str
     """
-    import dask
-
     method = resolve_response_method(teacher, response_method)
     n_classes = len(teacher_classes(teacher))
     if getattr(X, "ndim", 2) != 2:
@@ -145,11 +159,28 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
             "dimension(s). Reshape it, e.g. X.reshape(-1, 1) for one feature."
         )
     shared = share(teacher)
-    label = dask.delayed(_block_logits, pure=True)
-    parts = [label(part, shared, method, n_classes) for part in _blocks(X)]
-    if lengths is None:
-        lengths = (np.nan,) * len(parts) if _is_frame(X) else X.chunks[0]
-    return _from_blocks(parts, lengths, n_classes), method
+    if _is_frame(X):
+        import dask
+
+        label = dask.delayed(_block_logits, pure=True)
+        parts = [label(part, shared, method, n_classes) for part in X.to_delayed()]
+        if lengths is None:
+            lengths = (np.nan,) * len(parts)
+        return _from_blocks(parts, lengths, n_classes), method
+    # A blockwise task per block, not delayed blocks (see ``_blocks``).
+    X = X.rechunk({1: -1})
+    if lengths is not None and tuple(lengths) != X.chunks[0]:
+        X = _with_row_chunks(X, lengths)
+    logits = X.map_blocks(
+        _block_logits,
+        shared,
+        method,
+        n_classes,
+        chunks=(X.chunks[0], (n_classes,)),
+        dtype=np.float64,
+        meta=np.empty((0, n_classes)),
+    )
+    return logits, method
 
 
 # -- the Dask fit route of DistilledClassifier -------------------------------------------
@@ -184,7 +215,7 @@ def _as_rows(values, lengths, name, X_name="X"):
             raise ValueError(f"{name} must be 1-D, got shape {array.shape}.")
         own = row_chunks(array)
         if own != array.chunks[0]:
-            array = _from_blocks(_blocks(array), own, None, array.dtype)
+            array = _with_row_chunks(array, own)
     if sum(own) != sum(lengths):
         raise ValueError(
             f"{X_name} has {sum(lengths)} rows but {name} has {sum(own)}; they must be "
@@ -400,7 +431,7 @@ def _as_matrix_rows(logits, lengths):
             "for the same rows: compute_teacher_logits(teacher, X)."
         )
     if own != logits.chunks[0]:
-        logits = _from_blocks(_blocks(logits), own, logits.shape[1])
+        logits = _with_row_chunks(logits, own)
     logits = logits.rechunk({1: -1})
     return logits if own == tuple(lengths) else logits.rechunk((tuple(lengths), -1))
 
@@ -449,9 +480,7 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
     if strategy.route_for(student) == "sample":
         _fit_on_sample(distiller, strategy, student, rows, streams)
     else:
-        rows = _persisted(
-            rows, with_X=n_transfer > 0 and strategy.route_for(student) == "cluster"
-        )
+        rows = _persisted(rows)
         local = strategy.fit(student, rows.X, rows).local_
         if distiller.alpha > 0 and local.has_method("predict_proba", local.student_):
             _warn_calibration(distiller)
@@ -536,15 +565,12 @@ def _with_transfer_rows(distiller, rows, teacher, method, streams):
     return rows, n_new
 
 
-def _persisted(rows, with_X=False):
+def _persisted(rows):
     """The targets persisted on the cluster (labeled once for the prior, the
-    training and the map), when a distributed client is active; ``X`` too when
-    ``with_X`` (generated transfer rows the cluster trainer holds in memory anyway)."""
+    training and the map), when a distributed client is active; ``X`` stays lazy."""
     client = active_client()
     if client is None:
         return rows
-    if with_X:
-        rows.X = client.persist(rows.X)
     logits, y_index, weight = client.persist([rows.logits, rows.y_index, rows.weight])
     rows.logits, rows.y_index, rows.weight = logits, y_index, weight
     return rows

@@ -5,6 +5,7 @@ Each test starts and closes its own LocalCluster (fixtures).
 """
 
 import pickle
+import threading
 import time
 
 import numpy as np
@@ -561,3 +562,106 @@ def test_unlabeled_rows_weigh_alpha_as_in_memory(client, student):
     assert model.n_unlabeled_ == expected.n_unlabeled_ == int(np.sum(y == -1))
     np.testing.assert_array_equal(model.classes_, [0, 1])
     np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-5)
+
+
+# -- 7. lazily generated rows (delayed blocks sharing one object) ------------------------
+
+
+def _draw(rows, i, n):
+    return rows[np.random.default_rng(i).integers(len(rows), size=n)]
+
+
+def _lazy_rows(source, X, n_rows=600, chunks=150):
+    """Rows generated block by block: every block depends on one shared object."""
+    import dask
+
+    if source == "sample_dask":
+        from skdistill.transfer import GaussianJitter, sample_dask
+
+        return sample_dask(
+            GaussianJitter(scale=0.3), X, n_rows, chunks=chunks, random_state=0
+        )
+    shared = dask.delayed(X)
+    blocks = [
+        da.from_delayed(
+            dask.delayed(_draw)(shared, i, chunks), (chunks, X.shape[1]), X.dtype
+        )
+        for i in range(n_rows // chunks)
+    ]
+    return da.concatenate(blocks)
+
+
+def _finishes(fit, seconds=60):
+    """``fit()``'s result; fails (instead of hanging the suite) if it takes longer."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["model"] = fit()
+        except BaseException as error:  # re-raised below, in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"the fit made no progress for {seconds} s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["model"]
+
+
+@pytest.mark.parametrize("source", ["sample_dask", "from_delayed"])
+@pytest.mark.parametrize("student", ["partial_fit", "lightgbm", "xgboost"])
+def test_fit_on_lazily_generated_rows_finishes(client2, source, student):
+    """Delayed-block X (generated rows) with a client: each route finishes and fits
+    what the in-memory twin fits on the same rows. Such X used to deadlock the
+    scheduler: its keys reached it from two graphs in two forms (delayed blocks'
+    unoptimized graph, the fused one of a collection) while the first still ran."""
+
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    dX = _lazy_rows(source, X)
+    # rows only the teacher labels, as generated transfer rows are
+    dy = da.full(len(dX), -1, chunks=(dX.chunks[0],), dtype=np.int64)
+    params = dict(
+        alpha=0.7,
+        temperature=2.0,
+        unlabeled_label=-1,
+        calibration_cv="train",
+        random_state=0,
+    )
+    if student == "partial_fit":
+        from skdistill._targets import soften
+        from skdistill.strategies._expand import expand
+
+        sgd = SGDClassifier(loss="log_loss", random_state=0)
+        strategy = DaskStrategy(route="partial_fit")
+        model = _finishes(
+            lambda: DistilledClassifier(teacher, sgd, strategy=strategy, **params).fit(
+                dX, dy
+            )
+        )
+        rows = dX.compute()  # the same rows, in memory
+        reference = clone(sgd)
+        q = soften(compute_teacher_logits(teacher, rows), 2.0)  # the teacher's alone
+        for start in range(0, len(rows), 150):
+            picked, classes, weights = expand(q[start : start + 150], np.full(150, 0.7))
+            reference.partial_fit(
+                rows[start:][picked], classes, sample_weight=weights, classes=[0, 1]
+            )
+        np.testing.assert_allclose(model.student_.coef_, reference.coef_)
+        return
+    local, on_dask = _students(student)
+    model = _finishes(lambda: DistilledClassifier(teacher, on_dask, **params).fit(dX, dy))
+    rows = dX.compute()
+    expected = DistilledClassifier(teacher, local, **params).fit(
+        rows, np.full(len(rows), -1)
+    )
+    diff = np.abs(model.predict_proba(rows) - expected.predict_proba(rows))[:, 1]
+    largest, mean, agree = _TOLERANCE_2_WORKERS[student]
+    assert diff.max() <= largest and diff.mean() <= mean
+    # LightGBM on 2 workers: labels compared where the in-memory student is not
+    # within 0.1 of a tie (these generated rows put many near one).
+    clear = np.abs(expected.predict_proba(rows)[:, 1] - 0.5) > 0.1
+    same = model.predict(rows) == expected.predict(rows)
+    assert np.mean(same[clear]) >= agree

@@ -32,9 +32,9 @@ from types import SimpleNamespace
 import numpy as np
 
 from .._compat import Interval, StrOptions, safe_tags
-from .._targets import log_clip
 from .._validation import name_of
 from ._base import BaseStrategy, check_describes_output
+from ._boosting import binary_soft_labels, initial_margins
 from ._expand import ExpandStrategy, expand
 
 __all__ = ["DaskStrategy"]
@@ -189,28 +189,25 @@ class DaskStrategy(BaseStrategy):
 # -- shared pieces -------------------------------------------------------------------
 
 
-def _prior(q, weight):
-    """Weighted mean of the target rows (one pass over the persisted targets)."""
+def _initial_margins(q, weight):
+    """Where boosting starts, as in memory (:func:`initial_margins`), from the
+    weighted mean of the target rows (one pass over the persisted targets)."""
     import dask
 
     total, norm = dask.compute((q * weight[:, None]).sum(axis=0), weight.sum())
     if norm <= 0:
         raise ValueError("Every training row has weight 0; nothing to fit.")
-    return np.clip(total / norm, 1e-12, 1.0)
+    return initial_margins((total / norm)[None, :])
 
 
-def _init(prior):
-    """Initial margins: binary log-odds, multiclass log prior (as in memory)."""
-    if len(prior) == 2:
-        return np.float64(np.log(prior[1]) - np.log(prior[0]))
-    return log_clip(prior)
+def _soft_labels(q):
+    """Binary soft labels in [0, 1], block by block (:func:`binary_soft_labels`)."""
+    return q.rechunk({1: -1}).map_blocks(binary_soft_labels, drop_axis=1, dtype=np.float64)
 
 
 def _expanded(targets, q, init):
     """Rows repeated once per class: X, labels (class index), weights, initial margins."""
-    import dask
-
-    from .._dask import _blocks, _from_blocks, _is_frame
+    from .._dask import _is_frame
 
     n_classes = targets.n_classes
     lengths = tuple(n * n_classes for n in targets.lengths)
@@ -222,14 +219,15 @@ def _expanded(targets, q, init):
         X = X.map_blocks(
             np.repeat, n_classes, axis=0, chunks=(lengths, X.chunks[1]), dtype=X.dtype
         )
-    label = dask.delayed(_expanded_block, pure=True, nout=3)
-    parts = [
-        label(q_block, w_block, init)
-        for q_block, w_block in zip(_blocks(q), _blocks(targets.weight), strict=True)
-    ]
-    labels = _from_blocks([p[0] for p in parts], lengths, None, np.int64)
-    weights = _from_blocks([p[1] for p in parts], lengths, None)
-    margins = _from_blocks([p[2] for p in parts], lengths, n_classes)
+    q = q.rechunk({1: -1})
+    weight = targets.weight[:, None]  # a column: blocks align on rows
+    labels = q.map_blocks(_expanded_labels, chunks=(lengths,), drop_axis=1, dtype=np.int64)
+    weights = q.map_blocks(
+        _expanded_weights, weight, chunks=(lengths,), drop_axis=1, dtype=np.float64
+    )
+    margins = q.map_blocks(
+        _expanded_margins, init, chunks=(lengths, (n_classes,)), dtype=np.float64
+    )
     return X, labels, weights, margins
 
 
@@ -237,13 +235,18 @@ def _repeat_frame(frame, n_classes):
     return frame.iloc[np.repeat(np.arange(len(frame)), n_classes)]
 
 
-def _expanded_block(q, weight, init):
+def _expanded_labels(q):
     n, k = q.shape
-    return (
-        np.tile(np.arange(k), n),
-        (weight[:, None] * q).ravel(),
-        np.tile(init, (n * k, 1)),
-    )
+    return np.tile(np.arange(k), n)
+
+
+def _expanded_weights(q, weight):
+    return (weight * q).ravel()
+
+
+def _expanded_margins(q, init):
+    n, k = q.shape
+    return np.tile(init, (n * k, 1))
 
 
 def _constant(targets, value):
@@ -285,14 +288,14 @@ def _fit_lightgbm(student, targets):
     local_strategy = LightGBMStrategy()
     columns = local_strategy._student_order(targets.classes)
     q = targets.proba[:, columns]
-    init = _init(_prior(q, targets.weight))
+    init = _initial_margins(q, targets.weight)
     student_classes = targets.classes[columns]
     if targets.n_classes == 2:
         model = lgb.DaskLGBMRegressor(**{**params, "objective": "cross_entropy"})
         model.set_params(client=client)
         model.fit(
             targets.X,
-            q[:, 1],
+            _soft_labels(q),
             sample_weight=targets.weight,
             init_score=_constant(targets, float(init)),
         )
@@ -352,13 +355,13 @@ def _fit_xgboost(student, targets):
     client = getattr(student, "client", None)
     columns = np.arange(targets.n_classes)
     q = targets.proba
-    init = _init(_prior(q, targets.weight))
+    init = _initial_margins(q, targets.weight)
     if targets.n_classes == 2:
         model = dxgb.DaskXGBRegressor(**{**params, "objective": "binary:logistic"})
         model.client = client
         model.fit(
             targets.X,
-            q[:, 1],
+            _soft_labels(q),
             sample_weight=targets.weight,
             base_margin=_constant(targets, float(init)),
         )
