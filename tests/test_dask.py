@@ -665,3 +665,18 @@ def test_fit_on_lazily_generated_rows_finishes(client2, source, student):
     clear = np.abs(expected.predict_proba(rows)[:, 1] - 0.5) > 0.1
     same = model.predict(rows) == expected.predict(rows)
     assert np.mean(same[clear]) >= agree
+
+
+def test_sample_dask_without_random_state_fixes_its_rows_when_built():
+    # random_state=None: fresh rows per graph, but the same on every compute of one
+    # graph (the teacher's persisted labels must stay those of the rows trained on),
+    # and different from partition to partition.
+    from skdistill.transfer import sample_dask
+
+    X, y = _data(n=120)
+    X_new = sample_dask("gaussian", X, 300, chunks=100, random_state=None, y=y)
+    first = X_new.compute(scheduler="sync")
+    np.testing.assert_array_equal(X_new.compute(scheduler="sync"), first)
+    assert not np.array_equal(first[:100], first[100:200])
+    other = sample_dask("gaussian", X, 300, chunks=100, random_state=None, y=y)
+    assert not np.array_equal(other.compute(scheduler="sync"), first)

@@ -181,3 +181,34 @@ def test_issue16_item3_binary_booster_proba_is_the_softmax_of_its_logits(
     np.testing.assert_array_equal(
         model.predict(X), model.classes_[np.argmax(proba, axis=1)]
     )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda f: f.assign(f0=pd.array([pd.NA], dtype="Int64")),
+        lambda f: f.assign(f1=True),  # bool beside floats: an object array
+        lambda f: f.astype({"f2": "Float64"}),  # a pandas extension dtype
+    ],
+    ids=["nullable_int_with_NA", "bool_column", "extension_float"],
+)
+def test_issue16_item3_frames_the_short_check_cannot_vouch_for_take_the_full_path(
+    edit, monkeypatch
+):
+    # Whatever the full checks do with such a frame (refuse it, or convert it), the
+    # distiller does the same: the short check never answers for it.
+    model, X = _fitted("tree")
+    frame = edit(X.iloc[:1].copy())
+    assert not model._frame_is_valid(frame)
+    outcomes = []
+    for full in (False, True):
+        if full:
+            _full_path(model, monkeypatch)
+        try:
+            outcomes.append(model.predict_proba(frame))
+        except (ValueError, TypeError) as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    if isinstance(outcomes[0], str):
+        assert outcomes[0] == outcomes[1]
+    else:
+        np.testing.assert_array_equal(outcomes[0], outcomes[1])

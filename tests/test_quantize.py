@@ -107,9 +107,11 @@ def test_distiller_is_left_as_it_was():
     model = _distilled(0)
     before = model.predict_proba(X_test)
     module = model.student_.module_
-    module.train()  # whatever mode it is in stays
+    module.train()  # whatever mode it and its layers are in stays
+    module[0].eval()
+    modes = [layer.training for layer in module.modules()]
     quantize(model, X_test[:5])
-    assert module.training
+    assert [layer.training for layer in module.modules()] == modes
     assert all(type(layer) in (torch.nn.Linear, torch.nn.ReLU) for layer in module)
     module.eval()
     np.testing.assert_array_equal(model.predict_proba(X_test), before)

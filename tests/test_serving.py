@@ -309,3 +309,18 @@ def test_report_gives_both_speedups_and_the_paths(data):
     for line in sklearn_only:
         assert line["fastest_path"] == "sklearn" and list(line["serving"]) == ["sklearn"]
         assert line["speedup_fastest"] == line["speedup_sklearn"]
+
+
+def test_native_path_of_a_student_whose_map_is_applied_at_predict_is_not_timed(data):
+    # The expand strategy cannot write the map back to temperature 1 into a LightGBM
+    # booster, so the distiller applies it at predict time: the booster alone does
+    # not serve what the distiller returns, and the native path must say so.
+    X, y, X_test = data
+    teacher = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
+    model = DistilledClassifier(
+        teacher, _lightgbm(), strategy="expand", temperature=3.0, alpha=1.0, random_state=0
+    ).fit(X, y)
+    assert model.strategy_._maps_output()
+    speed = serving_speed(model, X_test, paths=("sklearn", "native"), n_calls=5)
+    assert "native" not in speed.latency
+    assert "predicts differently" in speed.unavailable["native"]

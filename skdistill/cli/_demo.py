@@ -11,6 +11,7 @@ computed before anything is written; the files then land in the output folder
 together (temporary files, then renames), or not at all.
 """
 
+import importlib.util
 import io
 import json
 import os
@@ -968,6 +969,12 @@ def run(args):
         closing.append(
             'LightGBM is not installed; pip install "skdistill[lightgbm]" adds a '
             "LightGBM student to the fraud part."
+        )
+    if importlib.util.find_spec("onnxruntime") is None:
+        closing.append(
+            "ONNX Runtime is not installed, so every model was timed through "
+            'scikit-learn only; pip install "skdistill[onnx]" times each on its '
+            "fastest serving path too (like for like)."
         )
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))

@@ -219,9 +219,7 @@ def _quantize_torch(model, X_sample):
             "student linear layers, or quantize a convolutional net statically with "
             "torch.ao.quantization (calibration data needed)."
         )
-    was_training = module.training
     float_module = copy.deepcopy(module).cpu().eval()
-    module.train(was_training)
     with warnings.catch_warnings():
         # torch announces that torch.ao moves to the torchao package
         warnings.simplefilter("ignore", DeprecationWarning)

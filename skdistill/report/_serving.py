@@ -287,8 +287,9 @@ def _ready(path, model, X, k, library, max_compile_nodes):
             f"{name_of(served)} has no predict_proba to check the {path} path against"
         )
     if path == "native":
-        served = deployed_model(model)
-        call, rows = _native(served), _numeric_rows(X, k, np.float64)
+        # the student's booster, checked against the model as given: a distiller
+        # whose map is applied at predict time is not served by its booster alone
+        call, rows = _native(deployed_model(model)), _numeric_rows(X, k, np.float64)
     elif path == "onnx":
         call, rows = _onnx(served, X), _numeric_rows(X, k, np.float32)
     else:

@@ -259,9 +259,10 @@ def teacher_layer_outputs(teacher, X, names, *, parameter):
     except RuntimeError as err:
         raise ValueError(
             f"The teacher {name_of(teacher)} could not be run on the student's rows "
-            f"(shape {getattr(X, 'shape', '?')}) to read {parameter}: {err}. Layer "
-            "hints need the rows the teacher was trained on: leave student_features "
-            "unset when naming a teacher layer."
+            f"(shape {getattr(X, 'shape', '?')}) to read {parameter}: {err}. Give the "
+            "teacher the rows it was trained on, in its dtype (float32) and on its "
+            "device; with student_features set, the student sees fewer columns than "
+            "the teacher: leave it unset when naming a teacher layer."
         ) from err
     finally:
         for layer, training in modes:

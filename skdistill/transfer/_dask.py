@@ -136,6 +136,11 @@ def sample_dask(sampler, X, n_rows, *, chunks=100_000, random_state=None, y=None
     if y is not None:
         y = np.asarray(y)
     sizes = _partition_sizes(n_rows, chunks)
+    if random_state is None:
+        # Fresh entropy, fixed now: every compute of this graph gives the same rows
+        # (the teacher's persisted labels stay those of the rows trained on), and
+        # partitions of equal size differ (a None seed made them one task).
+        random_state = int(np.random.SeedSequence().generate_state(1)[0])
     streams = RandomStreams(random_state)
     seeds = [streams.seed("transfer", "partition", str(i)) for i in range(len(sizes))]
     # A zero-row call checks X and the sampler now, not at compute time.
