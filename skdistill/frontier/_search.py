@@ -347,7 +347,11 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     best_estimator_ : DistilledClassifier
         The selected candidate, refitted on the training rows with the default
         ``calibration_cv`` (candidates map their outputs back to temperature 1 on
-        their training rows, which ranking scores do not see).
+        their training rows, which ranking scores such as ROC-AUC do not see). The
+        scores of the table and of ``selection_`` are those of the candidate as
+        swept (``selection_.estimator``): for scores that see the map (accuracy,
+        log-loss, a multiclass per-class bias) score ``best_estimator_`` again on
+        your validation rows, or deploy ``selection_.estimator``.
     teacher_ : classifier
         The fitted teacher: ``teacher`` itself if fitted.
     classes_ : ndarray of shape (n_classes,)
