@@ -262,7 +262,7 @@ def teacher_layer_outputs(teacher, X, names, *, parameter):
             f"(shape {getattr(X, 'shape', '?')}) to read {parameter}: {err}. Give the "
             "teacher the rows it was trained on, in its dtype (float32) and on its "
             "device; with student_features set, the student sees fewer columns than "
-            "the teacher: leave it unset when naming a teacher layer."
+            "the teacher: leave student_features unset when naming a teacher layer."
         ) from err
     finally:
         for layer, training in modes:
