@@ -281,7 +281,7 @@ def _local_strategy(strategy, student, targets, init, n_iter, columns):
 def _fit_lightgbm(student, targets):
     import lightgbm as lgb
 
-    from ._lightgbm import LightGBMStrategy, _rewrite_booster
+    from ._lightgbm import LightGBMStrategy, _rewrite_booster, set_label_state
 
     params = _params(student)
     client = getattr(student, "client", None)
@@ -316,11 +316,7 @@ def _fit_lightgbm(student, targets):
             else:
                 local._other_params.pop(key, None)
                 vars(local).pop(key, None)
-        local._le.classes_ = student_classes  # labels were class indices
-        local._classes = student_classes
-        local._class_map = dict(
-            zip(student_classes, range(len(student_classes)), strict=True)
-        )
+        set_label_state(local, student_classes)  # labels were class indices
     n_iter = local.booster_.current_iteration()
     local._Booster = _rewrite_booster(lgb, local.booster_, init, 1.0, n_iter)
     local.set_params(objective=params["objective"])  # LightGBM also sets _objective
@@ -330,15 +326,12 @@ def _fit_lightgbm(student, targets):
 
 def _as_lgbm_classifier(lgb, regressor, params, classes):
     """An ``LGBMClassifier`` holding a fitted binary regressor's state."""
-    from lightgbm.compat import _LGBMLabelEncoder
+    from ._lightgbm import set_label_state
 
     model = lgb.LGBMClassifier(**params)
     own = set(params)
     model.__dict__.update({k: v for k, v in vars(regressor).items() if k not in own})
-    model._le = _LGBMLabelEncoder().fit(classes)
-    model._classes = model._le.classes_
-    model._class_map = dict(zip(model._classes, range(len(classes)), strict=True))
-    model._n_classes = len(classes)
+    set_label_state(model, classes)
     return model
 
 

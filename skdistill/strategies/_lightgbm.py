@@ -290,6 +290,23 @@ class LightGBMStrategy(_NativeBoostingStrategy):
         return self.student_.predict(X, raw_score=True)
 
 
+def set_label_state(model, classes):
+    """Set on the ``LGBMClassifier`` ``model`` the label state its ``fit`` sets
+    (``_le``, ``_class_map``, ``_classes``, ``_n_classes``; ``LGBMClassifier.fit`` in
+    ``lightgbm/sklearn.py``), for a booster trained on soft labels or class indices
+    whose columns are ``classes``, in that order. The one place that writes these
+    private attributes: a LightGBM release that renames one breaks every route here.
+    """
+    from sklearn.preprocessing import LabelEncoder
+
+    encoder = LabelEncoder()
+    encoder.classes_ = classes = np.asarray(classes)
+    model._le = encoder
+    model._class_map = dict(zip(classes, range(len(classes)), strict=True))
+    model._classes = classes
+    model._n_classes = len(classes)
+
+
 def _fit_on_soft_labels(student, lib, data, kwargs):
     """Fit the binary ``LGBMClassifier`` ``student`` on soft labels with the
     built-in ``cross_entropy`` objective (set on it by the caller).
@@ -304,17 +321,10 @@ def _fit_on_soft_labels(student, lib, data, kwargs):
     ``src/objective/xentropy_objective.hpp``) and, given ``init_score``, does not
     boost from its own average.
     """
-    from sklearn.preprocessing import LabelEncoder
     from sklearn.utils.class_weight import compute_sample_weight
 
     labels = data["y"]
-    encoder = LabelEncoder().fit(labels)
-    student._le = encoder
-    student._classes = encoder.classes_
-    student._n_classes = len(encoder.classes_)
-    student._class_map = dict(
-        zip(encoder.classes_, encoder.transform(encoder.classes_), strict=True)
-    )
+    set_label_state(student, np.unique(labels))
     weight = data["sample_weight"]
     class_weight = student.get_params()["class_weight"]
     if class_weight is not None:
