@@ -1,7 +1,7 @@
 """Dask collections: teacher logits partition by partition, and the Dask fit route.
 
 Nothing here imports dask at module level: a Dask collection is recognised by duck
-typing (:func:`is_dask_collection`), and dask/distributed are imported inside the
+typing (``_validation.is_dask_collection``), and dask/distributed are imported inside the
 functions that run only once one was given.
 
 The teacher travels to the workers once: scattered to every worker
@@ -21,7 +21,7 @@ import numpy as np
 from ._ensemble import TeacherEnsemble
 from ._targets import UNLABELED, blend, soften, softmax
 from ._teacher import _raw_logits, resolve_response_method, teacher_classes
-from ._validation import is_fitted, name_of
+from ._validation import is_dask_collection, is_fitted, name_of
 from .exceptions import DistillationWarning
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "active_client",
     "dask_teacher_logits",
     "fit_dask",
-    "is_dask_collection",
     "row_chunks",
     "share",
 ]
@@ -37,11 +36,6 @@ __all__ = [
 #: Rows of the teacher-labeled sample of students without a distributed trainer,
 #: and of the rows the map back to temperature 1 is fitted on.
 DEFAULT_SAMPLE_SIZE = 100_000
-
-
-def is_dask_collection(X):
-    """Whether ``X`` is a Dask collection (array, DataFrame, Series), by duck typing."""
-    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "__dask_graph__")
 
 
 def _is_frame(X):

@@ -38,7 +38,7 @@ from ._compat import (
     shared_input_tags,
     slice_fit_params,
 )
-from ._dask import fit_dask, is_dask_collection
+from ._dask import fit_dask
 from ._ensemble import TeacherEnsemble
 from ._rows import (
     TrainingRows,
@@ -62,6 +62,7 @@ from ._teacher import remember_fingerprint, teacher_fingerprint, teacher_predict
 from ._validation import (
     check_nan_support,
     encode_labels,
+    is_dask_collection,
     is_fitted,
     name_of,
     validate_X,

@@ -20,7 +20,7 @@ from sklearn.utils.validation import _num_samples, has_fit_parameter
 
 from ._compat import safe_indexing
 from ._targets import binary_logits, log_clip
-from ._validation import check_teacher, is_fitted, is_frozen, name_of
+from ._validation import check_teacher, is_dask_collection, is_fitted, is_frozen, name_of
 from .exceptions import DistillationWarning
 
 __all__ = [
@@ -314,18 +314,13 @@ def compute_teacher_logits(
     check_teacher(teacher, task="classification")
     if not is_fitted(teacher):
         raise _not_fitted(teacher)
-    if _is_dask_collection(X):  # lazy, one task per block: skdistill._dask
+    if is_dask_collection(X):  # lazy, one task per block: skdistill._dask
         from ._dask import dask_teacher_logits
 
         return dask_teacher_logits(teacher, X, response_method)[0]
     return teacher_logits(
         teacher, X, response_method, batch_size=batch_size, n_jobs=n_jobs, verbose=verbose
     )[0]
-
-
-def _is_dask_collection(X):
-    """Whether ``X`` is a Dask collection (duck typing: dask is not imported)."""
-    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "__dask_graph__")
 
 
 # -- cache across fits (GridSearchCV candidates ask the teacher the same question) ----

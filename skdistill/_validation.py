@@ -19,6 +19,7 @@ __all__ = [
     "check_teacher",
     "check_teacher_features",
     "encode_labels",
+    "is_dask_collection",
     "is_fitted",
     "is_frozen",
     "name_of",
@@ -39,6 +40,12 @@ def is_frozen(estimator):
     from sklearn.frozen import FrozenEstimator
 
     return isinstance(estimator, FrozenEstimator)
+
+
+def is_dask_collection(X):
+    """Whether ``X`` is a Dask collection (array, DataFrame, Series), by duck typing:
+    dask is not imported."""
+    return type(X).__module__.split(".")[0] == "dask" and hasattr(X, "__dask_graph__")
 
 
 def is_fitted(estimator):
