@@ -62,6 +62,7 @@ from ._teacher import remember_fingerprint, teacher_fingerprint, teacher_predict
 from ._validation import (
     check_nan_support,
     encode_labels,
+    explain_student_failure,
     is_dask_collection,
     is_fitted,
     name_of,
@@ -634,13 +635,14 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         rows.X = student_view(rows.X, self.student_features_)
         strategy = streams.seeded(resolve_strategy(self.strategy, student), "strategy")
         unfitted = clone(strategy), clone(student)
-        strategy.fit(
-            student,
-            rows.X,
-            rows.targets,
-            sample_weight=rows.sample_weight,
-            **routed.student.fit,
-        )
+        with explain_student_failure(rows.X, student):
+            strategy.fit(
+                student,
+                rows.X,
+                rows.targets,
+                sample_weight=rows.sample_weight,
+                **routed.student.fit,
+            )
         if self.alpha > 0 and strategy.has_method("predict_proba", strategy.student_):
             strategy.set_output_map(
                 *self._fit_output_map(strategy, unfitted, rows, routed.student.fit)
@@ -1005,9 +1007,10 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
                 f"y has shape {y.shape}; they must match to be blended."
             )
         target = self.alpha * prediction + (1.0 - self.alpha) * y
-        fit_weighted(
-            student, X, target, sample_weight, strategy="regress", **routed.student.fit
-        )
+        with explain_student_failure(X, student):
+            fit_weighted(
+                student, X, target, sample_weight, strategy="regress", **routed.student.fit
+            )
         self._set_nan_policy(student)
         self.teacher_ = teacher
         self.student_ = student

@@ -5,6 +5,7 @@ fix it.
 """
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from scipy import sparse
@@ -19,6 +20,7 @@ __all__ = [
     "check_teacher",
     "check_teacher_features",
     "encode_labels",
+    "explain_student_failure",
     "is_dask_collection",
     "is_fitted",
     "is_frozen",
@@ -181,6 +183,51 @@ def check_nan_support(X, *, teacher, student):
                 "choose a model that accepts missing values (HistGradientBoosting*, "
                 "DecisionTree*, LightGBM, XGBoost)."
             )
+
+
+# Words of the errors numpy, pandas and the frameworks raise on text they cannot read.
+_CONVERSION_WORDS = ("convert", "string", "str'", "cast", "dtype", "categor", "object")
+
+
+@contextmanager
+def explain_student_failure(X, student):
+    """Re-raise a student's failure to read non-numeric columns with the fix.
+
+    Strings and categories go to the student as they are (its own encoders may
+    read them); a student that cannot read them fails deep inside its ``fit`` with
+    numpy's "could not convert string to float". When ``X`` has such columns and
+    the error is of that kind, the error is raised again naming the columns, the
+    student and two ways out. Any other error passes unchanged.
+    """
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        columns = _text_columns(X)
+        message = str(exc)
+        if not columns or not any(w in message.lower() for w in _CONVERSION_WORDS):
+            raise
+        shown = f"{columns[:10]}{'...' if len(columns) > 10 else ''}"
+        raise ValueError(
+            f"The student {name_of(student)} could not be fitted on X "
+            f"({message.rstrip('.')}). X has non-numeric column(s) {shown}, which the "
+            "teacher reads but this student does not. Encode them for the student, "
+            "e.g. student=make_pipeline(make_column_transformer((OrdinalEncoder("
+            f"handle_unknown='use_encoded_value', unknown_value=-1), {shown}), "
+            f"remainder='passthrough'), {name_of(student)}(...)), use a student that "
+            "reads categories (HistGradientBoosting* with "
+            "categorical_features='from_dtype', LightGBM), or leave the columns out "
+            "of the student with student_features."
+        ) from exc
+
+
+def _text_columns(X):
+    """Names (DataFrame) or indices (array) of the columns of X that are not numeric."""
+    if hasattr(X, "iloc"):
+        kinds = [getattr(dtype, "kind", "O") for dtype in X.dtypes]
+        return [str(c) for c, k in zip(X.columns, kinds, strict=True) if k not in "biufc"]
+    if sparse.issparse(X) or getattr(X, "dtype", None) is None or X.dtype.kind != "O":
+        return []
+    return [j for j in range(X.shape[1]) if any(isinstance(v, str) for v in X[:1000, j])]
 
 
 def _may_accept_nan(model):

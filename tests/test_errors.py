@@ -324,3 +324,69 @@ def test_issue11_item10_duck_typed_teacher_without_classes(data):
     model = DistilledClassifier(fitted, alpha=0.0).fit(X, y)
     assert model.teacher_ is fitted
     assert_array_equal(model.classes_, [0, 1])
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_text_column_the_student_cannot_read_names_it_and_the_fix(as_frame, task):
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import make_column_transformer
+    from sklearn.ensemble import (
+        HistGradientBoostingClassifier,
+        HistGradientBoostingRegressor,
+    )
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+    from sklearn.tree import DecisionTreeRegressor
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=120),
+            "shop": pd.Categorical(rng.choice(["web", "pos", None], size=120)),
+        }
+    )
+    signal = frame["amount"] + (frame["shop"] == "web")
+    if task == "classification":
+        y = np.where(signal > 0.3, "fraud", "ok")
+        teacher = HistGradientBoostingClassifier(
+            categorical_features="from_dtype", max_iter=10
+        ).fit(frame, y)
+        distiller, tree = DistilledClassifier, DecisionTreeClassifier
+    else:
+        y = signal.to_numpy()
+        teacher = HistGradientBoostingRegressor(
+            categorical_features="from_dtype", max_iter=10
+        ).fit(frame, y)
+        distiller, tree = DistilledRegressor, DecisionTreeRegressor
+    X = frame if as_frame else frame.astype(object).to_numpy()
+    column = "'shop'" if as_frame else "1"
+    with pytest.raises(ValueError, match=r"DecisionTree\w+ could not be fitted") as info:
+        distiller(teacher, tree(max_depth=3)).fit(X, y)
+    message = str(info.value)
+    assert f"non-numeric column(s) [{column}]" in message
+    assert "OrdinalEncoder" in message and "student_features" in message
+    assert "could not convert string to float" in str(info.value.__cause__)
+    # the fix the message names works as written
+    encoded = make_pipeline(
+        make_column_transformer(
+            (
+                OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1),
+                ["shop"] if as_frame else [1],
+            ),
+            remainder="passthrough",
+        ),
+        tree(max_depth=3),
+    )
+    assert distiller(teacher, encoded).fit(X, y).predict(X).shape == (120,)
+
+
+def test_unrelated_student_errors_pass_unchanged(data, teacher):
+    X, y = data
+
+    class _Broken(DecisionTreeClassifier):
+        def fit(self, X, y, sample_weight=None):
+            raise ValueError("the student broke on its own")
+
+    with pytest.raises(ValueError, match="^the student broke on its own$"):
+        DistilledClassifier(teacher, _Broken()).fit(X, y)
