@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 from scipy import sparse
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils._param_validation import InvalidParameterError
@@ -233,8 +234,24 @@ def test_bad_inputs(make, X_num, frame):
         draw(make(), X_num[:0], 3, y=np.array([]))
     with pytest.raises(ValueError, match="X has 40 rows but y has 39"):
         draw(make(), X_num, 3, y=np.zeros(39))
-    with pytest.raises(ValueError, match="'country'.*not numeric.*categorical_features="):
-        draw(make(), frame, 3)
+    name = type(make()).__name__
+    with pytest.raises(
+        ValueError,
+        match=rf"'country'.*not numeric.*{name}\(categorical_features='auto'\)",
+    ):
+        draw(make(categorical_features=None), frame, 3)
+
+
+def test_categories_are_found_from_the_dtypes_by_default(make, frame):
+    """The default ("auto") samples a DataFrame's category/object/bool columns,
+    and is "no categorical column" on numeric data."""
+    assert_frame_equal(
+        draw(make(), frame, 12), draw(make(categorical_features="auto"), frame, 12)
+    )
+    numeric = frame.select_dtypes("number")
+    assert_frame_equal(
+        draw(make(), numeric, 12), draw(make(categorical_features=None), numeric, 12)
+    )
 
 
 @pytest.mark.parametrize(
@@ -382,7 +399,9 @@ def test_munge_sparse_neighbour_space_gives_the_same_neighbours(X_num, monkeypat
 
 def test_non_numeric_columns_without_auto_dtype(make):
     X = pd.DataFrame({"x": [1.0, 2.0, 4.0], "t": pd.date_range("2024-01-01", periods=3)})
-    with pytest.raises(ValueError, match=r"Declare it categorical: list it.*\['t'\]"):
+    with pytest.raises(
+        ValueError, match=r"Declare it categorical.*: list it.*categorical_features=\['t'\]"
+    ):
         draw(make(categorical_features="auto"), X, 2)
     out = draw(make(categorical_features=["t"]), X, 5)
     assert out["t"].dtype == X["t"].dtype and set(out["t"]) <= set(X["t"])

@@ -155,7 +155,7 @@ def _frame_column_kind(dtype):
     return "other"
 
 
-def _resolve_categorical(categorical_features, names, kinds, *, is_frame):
+def _resolve_categorical(categorical_features, names, kinds, *, is_frame, owner):
     """Boolean mask of the categorical columns; errors name the fix."""
     n_features = len(kinds)
     if categorical_features is None:
@@ -205,13 +205,14 @@ def _resolve_categorical(categorical_features, names, kinds, *, is_frame):
     for j in np.flatnonzero(~mask):
         if kinds[j] != "numeric":
             label = f"{names[j]!r}" if is_frame else f"{j}"
-            auto = "categorical_features='auto' (from the dtypes) or " * (
+            auto = f"{owner}(categorical_features='auto') (from the dtypes) or " * (
                 kinds[j] == "categorical"
             )
             raise ValueError(
                 f"Column {label} of X is not numeric, so it cannot be jittered or "
-                f"interpolated. Declare it categorical: {auto}list it, e.g. "
-                f"categorical_features=[{label}]."
+                f"interpolated. Declare it categorical (its values are then copied "
+                f"from existing rows): {auto}list it, e.g. "
+                f"{owner}(categorical_features=[{label}])."
             )
     return mask
 
@@ -223,7 +224,7 @@ class _Table:
     dtype, categorical cells copied from their source rows.
     """
 
-    def __init__(self, X, categorical_features):
+    def __init__(self, X, categorical_features, owner="TransferSampler"):
         if sparse.issparse(X):
             raise TypeError(
                 "Transfer-set generators take dense data; got a sparse matrix. Pass "
@@ -248,7 +249,7 @@ class _Table:
         if self.n_features == 0:
             raise ValueError("X has no columns; pass at least one feature.")
         self.categorical = _resolve_categorical(
-            categorical_features, self.names, kinds, is_frame=self.is_frame
+            categorical_features, self.names, kinds, is_frame=self.is_frame, owner=owner
         )
         self.cat_idx = np.flatnonzero(self.categorical)
         self.cont_idx = np.flatnonzero(~self.categorical)
@@ -435,14 +436,15 @@ class TransferSampler(BaseEstimator):
 
     Parameters
     ----------
-    categorical_features : None, "auto", array-like of int, str or bool, default=None
+    categorical_features : "auto", None, array-like of int, str or bool, default="auto"
         Columns that are never jittered or interpolated; their values are always
         copied from existing rows, so generated rows hold only values seen in ``X``.
 
-        - None: no categorical columns (a non-numeric column is an error);
         - "auto": from the dtypes: pandas ``category``, ``object``, ``string`` and
           ``bool`` columns; for an ndarray, every column of a bool or string array
-          and the non-numeric columns of an object array;
+          and the non-numeric columns of an object array (all-numeric data: no
+          categorical columns);
+        - None: no categorical columns (a non-numeric column is an error);
         - indices, column names (DataFrame only) or a boolean mask of length
           ``n_features``. Integers are always positions, even when a DataFrame has
           integer column labels.
@@ -485,7 +487,7 @@ class TransferSampler(BaseEstimator):
     #: Whether ``sample`` needs the labels ``y``.
     _requires_y = False
 
-    def __init__(self, categorical_features=None, *, size=1.0, weight=1.0):
+    def __init__(self, categorical_features="auto", *, size=1.0, weight=1.0):
         self.categorical_features = categorical_features
         self.size = size
         self.weight = weight
@@ -514,7 +516,7 @@ class TransferSampler(BaseEstimator):
         """
         self._validate_params()
         n = check_n_rows(n)
-        table = _Table(X, self.categorical_features)
+        table = _Table(X, self.categorical_features, type(self).__name__)
         y = self._check_y(y, table)
         random_state = check_random_state(random_state)
         if n == 0:

@@ -31,7 +31,7 @@ class GaussianJitter(TransferSampler):
     scale : float, default=0.1
         Noise standard deviation in units of each column's standard deviation.
         ``scale=0`` gives a bootstrap sample of the rows.
-    categorical_features : None, "auto", array-like of int, str or bool, default=None
+    categorical_features : "auto", None, array-like of int, str or bool, default="auto"
         Columns copied from the drawn row, never jittered: see
         :class:`TransferSampler`.
     {size_and_weight}
@@ -66,7 +66,7 @@ class GaussianJitter(TransferSampler):
         "scale": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, scale=0.1, categorical_features=None, *, size=1.0, weight=1.0):
+    def __init__(self, scale=0.1, categorical_features="auto", *, size=1.0, weight=1.0):
         self.scale = scale
         self.categorical_features = categorical_features
         self.size = size

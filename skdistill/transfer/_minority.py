@@ -97,7 +97,7 @@ class MinorityOversampler(TransferSampler):
     k_neighbors : int, default=5
         Number of nearest neighbours an anchor row may be interpolated towards
         (fewer when the pool has fewer rows).
-    categorical_features : None, "auto", array-like of int, str or bool, default=None
+    categorical_features : "auto", None, array-like of int, str or bool, default="auto"
         Columns never interpolated: a new row takes them from the nearer of its two
         rows. See :class:`TransferSampler`.
     {size_and_weight}
@@ -148,7 +148,7 @@ class MinorityOversampler(TransferSampler):
         minority_ratio=0.5,
         scale=0.1,
         k_neighbors=5,
-        categorical_features=None,
+        categorical_features="auto",
         *,
         size=1.0,
         weight=1.0,

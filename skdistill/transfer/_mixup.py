@@ -50,7 +50,7 @@ class Mixup(TransferSampler):
     alpha : float, default=0.2
         Both parameters of the Beta distribution of ``lam``: small values keep new
         rows near real ones, ``alpha=1`` mixes uniformly.
-    categorical_features : None, "auto", array-like of int, str or bool, default=None
+    categorical_features : "auto", None, array-like of int, str or bool, default="auto"
         Columns taken from the row with the larger weight, never interpolated: see
         :class:`TransferSampler`.
     {size_and_weight}
@@ -86,7 +86,7 @@ class Mixup(TransferSampler):
         "alpha": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, alpha=0.2, categorical_features=None, *, size=1.0, weight=1.0):
+    def __init__(self, alpha=0.2, categorical_features="auto", *, size=1.0, weight=1.0):
         self.alpha = alpha
         self.categorical_features = categorical_features
         self.size = size

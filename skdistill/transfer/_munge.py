@@ -153,7 +153,7 @@ class MUNGE(TransferSampler):
         Local variance parameter: the noise of a continuous attribute has standard
         deviation ``|e_a - e'_a| / s``. Large ``s`` gives pure swaps, small ``s``
         wide noise.
-    categorical_features : None, "auto", array-like of int, str or bool, default=None
+    categorical_features : "auto", None, array-like of int, str or bool, default="auto"
         Columns swapped, never perturbed: see :class:`TransferSampler`.
     {size_and_weight}
 
@@ -232,7 +232,7 @@ class MUNGE(TransferSampler):
         "s": [Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, p=0.5, s=1.0, categorical_features=None, *, size=1.0, weight=1.0):
+    def __init__(self, p=0.5, s=1.0, categorical_features="auto", *, size=1.0, weight=1.0):
         self.p = p
         self.s = s
         self.categorical_features = categorical_features
