@@ -91,7 +91,8 @@ def row_chunks(X):
 def _blocks(X):
     """The blocks (rows, all columns) of a Dask array or DataFrame, in order, to
     compute together: slices ``X.blocks[i]`` of an array, delayed partitions of a
-    frame (``to_delayed()``, optimized, as the frame's teacher logits use them).
+    frame (``to_delayed()``, optimized; the frame's logits and labels are its own
+    expressions, ``map_partitions`` and ``to_dask_array``, never delayed partitions).
 
     Not an array's unoptimized ``to_delayed(optimize_graph=False)``: its blocks
     carry X's raw graph, and a block key sent raw while a graph sending it fused
@@ -114,23 +115,16 @@ def _with_row_chunks(array, lengths):
     )
 
 
-def _from_blocks(parts, lengths, n_columns, dtype=np.float64):
-    """A Dask array stacking delayed 2-D (or 1-D when ``n_columns`` is None) blocks."""
-    import dask.array as da
-
-    arrays = [
-        da.from_delayed(
-            part, shape=(n,) if n_columns is None else (n, n_columns), dtype=dtype
-        )
-        for part, n in zip(parts, lengths, strict=True)
-    ]
-    return da.concatenate(arrays, axis=0)
-
-
 def _block_logits(block, teacher, method, n_classes):
     if block.shape[0] == 0:
         return np.empty((0, n_classes))
     return _raw_logits(teacher, block, method)
+
+
+def _frame_logits(frame, teacher, method, n_classes):
+    import pandas as pd
+
+    return pd.DataFrame(_block_logits(frame, teacher, method, n_classes), index=frame.index)
 
 
 def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
@@ -154,13 +148,19 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
         )
     shared = share(teacher)
     if _is_frame(X):
-        import dask
+        # The frame's own expressions (map_partitions), not its delayed partitions:
+        # one form of each key on the scheduler (see ``_blocks``).
+        import pandas as pd
 
-        label = dask.delayed(_block_logits, pure=True)
-        parts = [label(part, shared, method, n_classes) for part in X.to_delayed()]
-        if lengths is None:
-            lengths = (np.nan,) * len(parts)
-        return _from_blocks(parts, lengths, n_classes), method
+        frame = X.map_partitions(
+            _frame_logits,
+            shared,
+            method,
+            n_classes,
+            meta=pd.DataFrame(np.empty((0, n_classes)), columns=range(n_classes)),
+            enforce_metadata=False,
+        )
+        return frame.to_dask_array(lengths=lengths), method
     # A blockwise task per block, not delayed blocks (see ``_blocks``).
     X = X.rechunk({1: -1})
     if lengths is not None and tuple(lengths) != X.chunks[0]:
@@ -200,7 +200,7 @@ def _as_rows(values, lengths, name, X_name="X"):
                 )
             values = values[values.columns[0]]
         own = row_chunks(values)
-        array = _from_blocks(list(values.to_delayed()), own, None, values.dtype)
+        array = values.to_dask_array(lengths=own)
     else:
         array = values
         if array.ndim == 2 and array.shape[1] == 1:
@@ -308,7 +308,9 @@ class DaskRows:
             _blocks(self.weight),
             strict=True,
         )
-        take = dask.delayed(_sample_block, pure=True)
+        # impure: a new key per call, so that two samples of the same rows never
+        # send one key in two forms (dask/dask#9888)
+        take = dask.delayed(_sample_block, pure=False)
         picked = dask.compute(
             *[take(*part, fraction, seed, i) for i, part in enumerate(parts)]
         )
@@ -372,6 +374,13 @@ def _dask_rows(distiller, X, y, sample_weight, teacher_logits):
         teacher, classes = None, np.unique(y.compute())
         if distiller.unlabeled_label is not None:
             classes = classes[classes != distiller.unlabeled_label]
+        if len(classes) == 0:
+            raise ValueError(
+                "teacher='precomputed' takes the classes from the labeled rows of y, "
+                f"but every row is unlabeled ({distiller.unlabeled_label!r}). Pass the "
+                "fitted teacher itself, with the logits if you have them: "
+                "DistilledClassifier(teacher, ...).fit(X, y, teacher_logits=logits)."
+            )
     else:
         if not is_fitted(teacher):
             raise ValueError(
@@ -472,7 +481,7 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
         strategy = resolve_strategy(strategy, student)
     strategy = streams.seeded(strategy, "strategy")
     if strategy.route_for(student) == "sample":
-        _fit_on_sample(distiller, strategy, student, rows, streams)
+        _fit_on_sample(distiller, strategy, student, rows, teacher, streams)
     else:
         rows = _persisted(rows)
         local = strategy.fit(student, rows.X, rows).local_
@@ -592,8 +601,10 @@ def _fit_map(strategy, sample, alpha):
     return fit_output_map(tempered, target, weight, smoothing=strategy._smooths())
 
 
-def _fit_on_sample(distiller, strategy, student, rows, streams):
-    """Students without a distributed trainer: the in-memory distiller on a sample."""
+def _fit_on_sample(distiller, strategy, student, rows, teacher, streams):
+    """Students without a distributed trainer: the in-memory distiller on a sample,
+    with the sampled logits given; the fitted teacher itself (when there is one)
+    gives the classes, so a sample of unlabeled rows alone (a transfer set) fits."""
     from sklearn.base import clone
 
     X, y_index, logits, weight = rows.sample(strategy.sample_size, streams.seed("sample"))
@@ -610,7 +621,7 @@ def _fit_on_sample(distiller, strategy, student, rows, streams):
     elif rows.classes.dtype.kind not in "biuf":  # labels and the marker: one array
         y = y.astype(object)
     local = clone(distiller).set_params(
-        teacher="precomputed",
+        teacher="precomputed" if teacher is None else teacher,
         transfer_set=None,  # its rows, if any, are in the sample
         student=student,
         strategy=strategy.local_strategy,

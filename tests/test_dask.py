@@ -4,6 +4,7 @@ Every Dask result is compared with the in-memory result on the same small data.
 Each test starts and closes its own LocalCluster (fixtures).
 """
 
+import logging
 import pickle
 import threading
 import time
@@ -40,6 +41,33 @@ def _cluster(**kwargs):
     options.update(kwargs)
     cluster = distributed.LocalCluster(**options)
     return cluster, distributed.Client(cluster)
+
+
+class _RunSpecCollisions(logging.Handler):
+    """Records the scheduler's "Detected different `run_spec`" warnings
+    (dask/dask#9888): one key sent in two forms, which can deadlock a fit."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.keys = []
+
+    def emit(self, record):
+        if "different `run_spec`" in record.getMessage():
+            self.keys.append(record.getMessage().split(" for key ")[1][:80])
+
+
+@pytest.fixture(autouse=True)
+def no_run_spec_collisions():
+    """Every Dask test fails if the scheduler saw one key in two forms: the
+    scheduler's warning is a log record, not a Python warning, hence a handler."""
+    handler = _RunSpecCollisions()
+    logger = logging.getLogger("distributed.scheduler")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.keys, f"run_spec collisions on {handler.keys[:3]}"
 
 
 @pytest.fixture
@@ -680,3 +708,68 @@ def test_sample_dask_without_random_state_fixes_its_rows_when_built():
     assert not np.array_equal(first[:100], first[100:200])
     other = sample_dask("gaussian", X, 300, chunks=100, random_state=None, y=y)
     assert not np.array_equal(other.compute(scheduler="sync"), first)
+
+
+# -- 8. rows only the teacher labels, on the sample route; generated frames ---------------
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_sample_route_fits_rows_only_the_teacher_labels(client, frame):
+    # a pure transfer set: every row unlabeled; the teacher gives the classes
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0)
+    params = dict(temperature=2.0, unlabeled_label=-1, random_state=0)
+    unlabeled = np.full(len(X), -1)
+    expected = DistilledClassifier(teacher, tree, **params).fit(X, unlabeled)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(unlabeled, chunks=100)
+    if frame:
+        dX, dy = dd.from_dask_array(dX), dd.from_dask_array(dy)
+    model = DistilledClassifier(teacher, tree, **params).fit(dX, dy)
+    assert model.strategy_.name == "expand" and model.n_unlabeled_ == len(X)
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    with pytest.raises(ValueError, match="every row is unlabeled.*fitted teacher itself"):
+        DistilledClassifier("precomputed", tree, **params).fit(
+            dX, dy, teacher_logits=compute_teacher_logits(teacher, X)
+        )
+
+
+@pytest.mark.parametrize("student", ["partial_fit", "lightgbm", "xgboost", "tree"])
+def test_generated_frame_fits_on_every_route(client2, student):
+    """A transfer set generated as a Dask DataFrame (``sample_dask``, built with
+    ``dd.from_map``) under a 2-worker client: every route finishes without a
+    run_spec collision (the autouse fixture) and fits what the same rows fit in
+    memory (partial_fit: what the same blocks as a Dask array fit)."""
+    from skdistill.transfer import GaussianJitter, sample_dask
+
+    X, y = _data()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    teacher = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(frame, y)
+    dX = sample_dask(GaussianJitter(scale=0.3), frame, 600, chunks=150, random_state=0)
+    dy = dX["f0"].map_partitions(  # rows only the teacher labels, from the same frame
+        lambda part: pd.Series(-1, index=part.index), meta=("y", "int64")
+    )
+    params = dict(alpha=0.7, temperature=2.0, unlabeled_label=-1,
+                  calibration_cv="train", random_state=0)  # fmt: skip
+    if student == "partial_fit":
+        local = on_dask = SGDClassifier(loss="log_loss", random_state=0)
+        params["strategy"] = DaskStrategy(route="partial_fit")
+    elif student == "tree":
+        local = on_dask = DecisionTreeClassifier(max_depth=4, random_state=0)
+    else:
+        local, on_dask = _students(student)
+    model = _finishes(lambda: DistilledClassifier(teacher, on_dask, **params).fit(dX, dy))
+    rows = dX.compute()
+    assert list(model.feature_names_in_) == list(frame.columns)
+    if student == "partial_fit":
+        again = DistilledClassifier(teacher, on_dask, **params).fit(
+            da.from_array(rows.to_numpy(), chunks=150),
+            da.full(600, -1, chunks=150, dtype=np.int64),
+        )
+        np.testing.assert_allclose(model.student_.coef_, again.student_.coef_)
+        return
+    expected = DistilledClassifier(teacher, local, **params).fit(rows, np.full(600, -1))
+    diff = np.abs(model.predict_proba(rows) - expected.predict_proba(rows))[:, 1]
+    largest, mean, _ = _TOLERANCE_2_WORKERS.get(student, (0.0, 0.0, 1.0))
+    assert diff.max() <= largest and diff.mean() <= mean
