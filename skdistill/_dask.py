@@ -271,6 +271,10 @@ class DaskRows:
     classes: np.ndarray
     temperature: float
     alpha: float
+    #: the seed and rows of the sample the map back to temperature 1 is fitted on,
+    #: when a route draws it while streaming (``rows.sample(size, map_seed)``)
+    map_seed: object = None
+    map_sample: tuple = None
 
     @property
     def n_classes(self):
@@ -314,19 +318,25 @@ class DaskRows:
         picked = dask.compute(
             *[take(*part, fraction, seed, i) for i, part in enumerate(parts)]
         )
-        X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
-        if _is_frame(self.X):
-            import pandas as pd
+        return _joined_sample(picked)
 
-            X_sample = pd.concat(X_parts)
-        else:
-            X_sample = np.concatenate(X_parts)
-        return (
-            X_sample,
-            np.concatenate(y_parts),
-            np.concatenate(logit_parts),
-            np.concatenate(weight_parts),
-        )
+
+def _joined_sample(picked):
+    """The ``(X, logits, y_index, weight)`` picks of the blocks as one sample: X,
+    y_index, logits, weight."""
+    X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
+    if hasattr(X_parts[0], "iloc"):
+        import pandas as pd
+
+        X_sample = pd.concat(X_parts)
+    else:
+        X_sample = np.concatenate(X_parts)
+    return (
+        X_sample,
+        np.concatenate(y_parts),
+        np.concatenate(logit_parts),
+        np.concatenate(weight_parts),
+    )
 
 
 def stratified_take(y_index, fraction, rng):
@@ -480,14 +490,17 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
     else:
         strategy = resolve_strategy(strategy, student)
     strategy = streams.seeded(strategy, "strategy")
-    if strategy.route_for(student) == "sample":
+    route = strategy.route_for(student)
+    if route == "sample":
         _fit_on_sample(distiller, strategy, student, rows, teacher, streams)
     else:
-        rows = _persisted(rows)
+        if route == "cluster":  # the prior, the training and the map: labeled once
+            rows = _persisted(rows)
+        rows.map_seed = streams.seed("map")  # the partial_fit route streams: no persist
         local = strategy.fit(student, rows.X, rows).local_
         if distiller.alpha > 0 and local.has_method("predict_proba", local.student_):
             _warn_calibration(distiller)
-            sample = rows.sample(strategy.sample_size, streams.seed("map"))
+            sample = rows.map_sample or rows.sample(strategy.sample_size, rows.map_seed)
             local.set_output_map(*_fit_map(local, sample, rows.alpha))
         distiller.strategy_ = local
         distiller.student_ = local.student_
@@ -570,7 +583,10 @@ def _with_transfer_rows(distiller, rows, teacher, method, streams):
 
 def _persisted(rows):
     """The targets persisted on the cluster (labeled once for the prior, the
-    training and the map), when a distributed client is active; ``X`` stays lazy."""
+    training and the map), when a distributed client is active; ``X`` stays lazy.
+    Cluster route only: its trainers hold their rows in the workers' memory anyway,
+    while the ``partial_fit`` route streams (K + 2 floats a row would grow with the
+    rows)."""
     client = active_client()
     if client is None:
         return rows

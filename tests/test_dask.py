@@ -319,6 +319,26 @@ def test_partial_fit_route_streams_blocks(client):
     assert model.strategy_.name == "expand"
 
 
+@pytest.mark.parametrize("frame", [False, True])
+def test_partial_fit_route_draws_the_map_sample_while_streaming(client2, frame):
+    # one pass, nothing persisted: the sample the map is fitted on is drawn from the
+    # streamed blocks, the rows rows.sample(size, seed) gives
+    from skdistill._dask import _dask_rows
+
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    dX, dy = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+    if frame:
+        dX, dy = dd.from_dask_array(dX), dd.from_dask_array(dy)
+    rows, _, _ = _dask_rows(DistilledClassifier(teacher, alpha=0.6), dX, dy, None, None)
+    rows.map_seed = 5
+    strategy = DaskStrategy(route="partial_fit", sample_size=120)
+    strategy.fit(SGDClassifier(loss="log_loss", random_state=0), dX, rows)
+    for streamed, sampled in zip(rows.map_sample, rows.sample(120, 5), strict=True):
+        np.testing.assert_array_equal(np.asarray(streamed), np.asarray(sampled))
+    assert 100 <= len(rows.map_sample[1]) <= 140
+
+
 # -- 3. faults and bad input ---------------------------------------------------------------
 
 
