@@ -2,8 +2,14 @@
 
 Run from the repository root::
 
-    python benchmarks/bench_dask.py            # full: about 12-15 minutes on 2 quiet cores
-    python benchmarks/bench_dask.py --quick    # about 5 minutes (9 on a busy machine)
+    python benchmarks/bench_dask.py            # full: about 16 minutes on 2 quiet cores
+    python benchmarks/bench_dask.py --quick    # about 3 minutes (4 on a busy machine)
+
+The full-mode time is an estimate from the quick runs' per-row costs (about 20 µs
+a row to generate and label, 2 workers 1.8x one): labeling 10M rows on 1 and on 2
+workers about 5 minutes, the out-of-core section (12.5M rows labeled, then streamed
+through ``partial_fit``; the LightGBM sample is 125,000 rows in both modes) about
+7, quality on 300,000 rows about 3.5.
 
 Everything runs on ``distributed.LocalCluster`` s of worker *processes* with one thread
 each (``processes=True, threads_per_worker=1``); every model (teacher and students)
@@ -19,12 +25,13 @@ features, labels from a fixed non-linear rule plus 10% label noise.
    rows; quick: 100,000). Target: 2 workers / 1 worker >= 1.6.
 2. **Out of core.** Two workers with ``memory_limit`` 400 MB each (a
    worker process with the libraries loaded holds about 220 MB); a transfer set of
-   5x their total memory limit (quick: 0.5x, to stay short) is generated lazily
+   5x their total memory limit (12.5 million rows of 40 float64; quick: 0.5x, to
+   stay short) is generated lazily
    (Gaussian jitter of seed rows, per-block seeds), labeled by the teacher, and
 
    * reduced (the labels stream through the workers), and
    * used to train an ``SGDClassifier`` student through the Dask route's
-     ``partial_fit`` (every row, block by block);
+     ``partial_fit`` (every row, block by block, nothing persisted);
    * a ``lightgbm.DaskLGBMClassifier`` student is trained on the cluster route on a
      Bernoulli sample of the same lazily generated rows that fits the workers'
      memory: LightGBM's Dask trainer concatenates each worker's partitions into
@@ -35,7 +42,7 @@ features, labels from a fixed non-linear rule plus 10% label noise.
    Peak worker memory (RSS, of the worker processes, sampled every 0.2 s with psutil) and
    whether a worker was lost (worker addresses before/after).
 3. **Quality.** The same distiller (temperature 3, alpha 0.8, a 60-tree LightGBM
-   student, ``calibration_cv="train"``) fitted on ``n_quality`` rows (full: 500,000;
+   student, ``calibration_cv="train"``) fitted on ``n_quality`` rows (full: 300,000;
    quick: 20,000) in memory (``LGBMClassifier``) and on the cluster
    (``DaskLGBMClassifier`` on the same rows, 2 workers, and 1 worker); test ROC-AUC
    (binary; target: |Dask - in-memory| <= 0.002) on ``n_test`` rows (full: 200,000),
@@ -70,7 +77,7 @@ from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
 import skdistill
 from skdistill import DistilledClassifier, compute_teacher_logits
-from skdistill.strategies import DaskStrategy
+from skdistill.strategies import DaskStrategy, LightGBMStrategy, SoftTargets
 
 N_FEATURES = 40
 TEACHER_TREES = 500
@@ -79,7 +86,7 @@ FULL = {
     "label_chunk": 250_000,
     "n_slice": 1_000_000,
     "n_teacher": 50_000,
-    "n_quality": 500_000,
+    "n_quality": 300_000,
     "n_test": 200_000,
     "memory_limit": 400e6,
     "ooc_chunk": 50_000,
@@ -324,10 +331,9 @@ def quality(teacher, cfg, n_classes):
     start = time.perf_counter()
     hard = lightgbm.LGBMClassifier(**STUDENT, verbose=-1).fit(X, y)
     hard_s = time.perf_counter() - start
-    start = time.perf_counter()  # the student's fit alone: the logits are given
-    distiller("precomputed", lightgbm.LGBMClassifier(**STUDENT, verbose=-1)).fit(
-        X, y, teacher_logits=logits
-    )
+    targets = SoftTargets(logits, y, np.unique(y), 3.0, 0.8)  # as distiller() makes
+    start = time.perf_counter()  # the student's fit alone, on the soft targets
+    LightGBMStrategy().fit(lightgbm.LGBMClassifier(**STUDENT, verbose=-1), X, targets)
     native_s = time.perf_counter() - start
     local = distiller(teacher, lightgbm.LGBMClassifier(**STUDENT, verbose=-1)).fit(X, y)
     proba = {"memory": local.predict_proba(X_test)}
@@ -339,7 +345,10 @@ def quality(teacher, cfg, n_classes):
             student = lightgbm.DaskLGBMClassifier(**STUDENT, verbose=-1)
             fitted = distiller(teacher, student).fit(dX, dy)
             if n_workers == 2:
+                dX, dy = dX.persist(), dy.persist()  # the training alone is timed
+                start = time.perf_counter()
                 own = lightgbm.DaskLGBMClassifier(**STUDENT, verbose=-1).fit(dX, dy)
+                dask_hard_s = time.perf_counter() - start
                 hard_proba[2] = own.to_local().predict_proba(X_test)
         proba[n_workers] = fitted.predict_proba(X_test)
     scores = _scores(y_test, proba, n_classes)
@@ -356,6 +365,7 @@ def quality(teacher, cfg, n_classes):
         "hard_dp": float(np.abs(hard_proba[2] - hard_proba["memory"]).max()),
         "fit_ratio": native_s / hard_s,
         "hard_s": hard_s,
+        "train_us_per_row": 2e6 * dask_hard_s / len(y),
     }
 
 
@@ -484,10 +494,11 @@ def main():
         "in-memory Python-objective student because LightGBM counts a leaf's rows "
         "from hessian sums (see the user guide).",
         "",
-        "In-memory binary native fit (built-in `cross_entropy` on soft labels, the "
-        "distiller given precomputed logits, map included) / hard-label fit of the "
-        f"same student: **{q2['fit_ratio']:.2f}** (hard fit {q2['hard_s']:.1f} s; "
-        "target <= 1.2; `bench_native_fit_cost.py` measures the strategy alone).",
+        "In-memory binary native fit (`LightGBMStrategy` on the soft targets: "
+        "built-in `cross_entropy` on soft labels) / hard-label fit of the same "
+        f"student, one fit each: **{q2['fit_ratio']:.2f}** (hard fit "
+        f"{q2['hard_s']:.1f} s; target <= 1.2; `bench_native_fit_cost.py` takes the "
+        "median of 3 on 100,000 rows).",
         "",
         "## 4. Per-row costs (the 10^9-row plan of the user guide quotes these names)",
         "",
@@ -500,9 +511,15 @@ def main():
         "section 2, per worker thread (2 workers) |",
         f"| sgd_us_per_row | {2e6 * ooc['sgd_s'] / ooc['n_rows']:.1f} | section 2, "
         "partial_fit route per worker thread (labeling included) |",
-        f"| gbm_us_per_row | {2e6 * ooc['gbm_s'] / max(ooc['gbm_rows'], 1):.1f} | "
-        "section 2, DaskLGBMClassifier student, 60 trees, per worker thread "
-        "(generation of every row, labeling of the kept rows, training) |",
+        f"| gbm_train_us_per_row | {q2['train_us_per_row']:.1f} | section 3, "
+        "DaskLGBMClassifier fit alone (60 trees, 15 leaves, binary, rows persisted), "
+        "2 workers, per worker thread |",
+        f"| gbm_train_us_per_row_3_class | {q3['train_us_per_row']:.1f} | the same, "
+        "3 classes |",
+        f"| ooc_gbm_us_per_sampled_row | "
+        f"{2e6 * ooc['gbm_s'] / max(ooc['gbm_rows'], 1):.1f} | section 2, distilled "
+        "DaskLGBMClassifier on a sample, per worker thread (generation of every row, "
+        "labeling of the kept rows, training) |",
         "| logits_bytes_per_row_and_class | 8 | float64 |",
         f"| peak_worker_rss_mb | {max(ooc['label_mb'], ooc['sgd_mb'], ooc['gbm_mb']):.0f} "
         f"| section 2, limit {ooc['limit'] / 1e6:.0f} MB per worker |",

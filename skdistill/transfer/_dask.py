@@ -69,7 +69,9 @@ def sample_dask(sampler, X, n_rows, *, chunks=100_000, random_state=None, y=None
     transfer set larger than the cluster's memory streams through teacher labeling
     (:func:`skdistill.compute_teacher_logits`) and training. ``X`` (the rows to
     imitate, in memory: the training rows or a sample of them) is shipped to the
-    workers once.
+    workers once: scattered to every worker when a distributed client is active
+    while the collection is built (a DataFrame ``X`` is otherwise in the graph of
+    each partition, built by ``dask.dataframe.from_map``).
 
     Parameters
     ----------
