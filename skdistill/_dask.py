@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._ensemble import TeacherEnsemble
+from ._rows import labeled_mask
 from ._targets import UNLABELED, blend, soften, softmax
 from ._teacher import _raw_logits, resolve_response_method, teacher_classes
 from ._validation import is_dask_collection, is_fitted, name_of
@@ -225,7 +226,7 @@ def _encode_block(y, classes, marker):
     """Index of each label in ``classes`` (``UNLABELED`` for ``marker``), checked."""
     y = np.asarray(y)
     out = np.full(len(y), UNLABELED, dtype=np.intp)
-    labeled = np.ones(len(y), dtype=bool) if marker is None else y != marker
+    labeled = labeled_mask(y, marker, classes)  # a marker that is a class is a label
     lookup = {c: i for i, c in enumerate(classes.tolist())}
     codes = np.array([lookup.get(v, -2) for v in y[labeled].tolist()], dtype=np.intp)
     if np.any(codes == -2):
@@ -624,6 +625,11 @@ def _fit_on_sample(distiller, strategy, student, rows, teacher, streams):
     from sklearn.base import clone
 
     X, y_index, logits, weight = rows.sample(strategy.sample_size, streams.seed("sample"))
+    if rows.alpha == 0 and np.all(y_index == UNLABELED):
+        raise ValueError(
+            "Every sampled row is unlabeled, and alpha=0 gives such rows weight 0: "
+            "nothing to fit. Raise alpha (the teacher's share) or pass labeled rows."
+        )
     if len(y_index) < 2:
         raise ValueError(
             f"The sample of the teacher-labeled rows has {len(y_index)} row(s); raise "

@@ -755,6 +755,23 @@ def test_sample_route_fits_rows_only_the_teacher_labels(client, frame):
         )
 
 
+def test_unlabeled_marker_edge_cases(client):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    # a marker that is one of the teacher's classes is an ordinary label, as in memory
+    params = dict(unlabeled_label=0, random_state=0)
+    expected = DistilledClassifier(teacher, tree, **params).fit(X, y)
+    model = DistilledClassifier(teacher, tree, **params).fit(dX, dy)
+    assert model.n_unlabeled_ == expected.n_unlabeled_ == 0
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    with pytest.raises(ValueError, match="alpha=0 gives such rows weight 0.*Raise alpha"):
+        DistilledClassifier(teacher, tree, alpha=0.0, unlabeled_label=-1).fit(
+            dX, da.full(400, -1, chunks=100)
+        )
+
+
 @pytest.mark.parametrize("student", ["partial_fit", "lightgbm", "xgboost", "tree"])
 def test_generated_frame_fits_on_every_route(client2, student):
     """A transfer set generated as a Dask DataFrame (``sample_dask``, built with
