@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._ensemble import TeacherEnsemble
+from ._rows import labeled_mask
 from ._targets import UNLABELED, blend, soften, softmax
 from ._teacher import _raw_logits, resolve_response_method, teacher_classes
 from ._validation import is_dask_collection, is_fitted, name_of
@@ -91,7 +92,8 @@ def row_chunks(X):
 def _blocks(X):
     """The blocks (rows, all columns) of a Dask array or DataFrame, in order, to
     compute together: slices ``X.blocks[i]`` of an array, delayed partitions of a
-    frame (``to_delayed()``, optimized, as the frame's teacher logits use them).
+    frame (``to_delayed()``, optimized; the frame's logits and labels are its own
+    expressions, ``map_partitions`` and ``to_dask_array``, never delayed partitions).
 
     Not an array's unoptimized ``to_delayed(optimize_graph=False)``: its blocks
     carry X's raw graph, and a block key sent raw while a graph sending it fused
@@ -114,23 +116,16 @@ def _with_row_chunks(array, lengths):
     )
 
 
-def _from_blocks(parts, lengths, n_columns, dtype=np.float64):
-    """A Dask array stacking delayed 2-D (or 1-D when ``n_columns`` is None) blocks."""
-    import dask.array as da
-
-    arrays = [
-        da.from_delayed(
-            part, shape=(n,) if n_columns is None else (n, n_columns), dtype=dtype
-        )
-        for part, n in zip(parts, lengths, strict=True)
-    ]
-    return da.concatenate(arrays, axis=0)
-
-
 def _block_logits(block, teacher, method, n_classes):
     if block.shape[0] == 0:
         return np.empty((0, n_classes))
     return _raw_logits(teacher, block, method)
+
+
+def _frame_logits(frame, teacher, method, n_classes):
+    import pandas as pd
+
+    return pd.DataFrame(_block_logits(frame, teacher, method, n_classes), index=frame.index)
 
 
 def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
@@ -154,13 +149,19 @@ def dask_teacher_logits(teacher, X, response_method="auto", *, lengths=None):
         )
     shared = share(teacher)
     if _is_frame(X):
-        import dask
+        # The frame's own expressions (map_partitions), not its delayed partitions:
+        # one form of each key on the scheduler (see ``_blocks``).
+        import pandas as pd
 
-        label = dask.delayed(_block_logits, pure=True)
-        parts = [label(part, shared, method, n_classes) for part in X.to_delayed()]
-        if lengths is None:
-            lengths = (np.nan,) * len(parts)
-        return _from_blocks(parts, lengths, n_classes), method
+        frame = X.map_partitions(
+            _frame_logits,
+            shared,
+            method,
+            n_classes,
+            meta=pd.DataFrame(np.empty((0, n_classes)), columns=range(n_classes)),
+            enforce_metadata=False,
+        )
+        return frame.to_dask_array(lengths=lengths), method
     # A blockwise task per block, not delayed blocks (see ``_blocks``).
     X = X.rechunk({1: -1})
     if lengths is not None and tuple(lengths) != X.chunks[0]:
@@ -200,7 +201,7 @@ def _as_rows(values, lengths, name, X_name="X"):
                 )
             values = values[values.columns[0]]
         own = row_chunks(values)
-        array = _from_blocks(list(values.to_delayed()), own, None, values.dtype)
+        array = values.to_dask_array(lengths=own)
     else:
         array = values
         if array.ndim == 2 and array.shape[1] == 1:
@@ -225,7 +226,7 @@ def _encode_block(y, classes, marker):
     """Index of each label in ``classes`` (``UNLABELED`` for ``marker``), checked."""
     y = np.asarray(y)
     out = np.full(len(y), UNLABELED, dtype=np.intp)
-    labeled = np.ones(len(y), dtype=bool) if marker is None else y != marker
+    labeled = labeled_mask(y, marker, classes)  # a marker that is a class is a label
     lookup = {c: i for i, c in enumerate(classes.tolist())}
     codes = np.array([lookup.get(v, -2) for v in y[labeled].tolist()], dtype=np.intp)
     if np.any(codes == -2):
@@ -271,6 +272,10 @@ class DaskRows:
     classes: np.ndarray
     temperature: float
     alpha: float
+    #: the seed and rows of the sample the map back to temperature 1 is fitted on,
+    #: when a route draws it while streaming (``rows.sample(size, map_seed)``)
+    map_seed: object = None
+    map_sample: tuple = None
 
     @property
     def n_classes(self):
@@ -308,23 +313,31 @@ class DaskRows:
             _blocks(self.weight),
             strict=True,
         )
-        take = dask.delayed(_sample_block, pure=True)
+        # impure: a new key per call, so that two samples of the same rows never
+        # send one key in two forms (dask/dask#9888)
+        take = dask.delayed(_sample_block, pure=False)
         picked = dask.compute(
             *[take(*part, fraction, seed, i) for i, part in enumerate(parts)]
         )
-        X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
-        if _is_frame(self.X):
-            import pandas as pd
+        return _joined_sample(picked)
 
-            X_sample = pd.concat(X_parts)
-        else:
-            X_sample = np.concatenate(X_parts)
-        return (
-            X_sample,
-            np.concatenate(y_parts),
-            np.concatenate(logit_parts),
-            np.concatenate(weight_parts),
-        )
+
+def _joined_sample(picked):
+    """The ``(X, logits, y_index, weight)`` picks of the blocks as one sample: X,
+    y_index, logits, weight."""
+    X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
+    if hasattr(X_parts[0], "iloc"):
+        import pandas as pd
+
+        X_sample = pd.concat(X_parts)
+    else:
+        X_sample = np.concatenate(X_parts)
+    return (
+        X_sample,
+        np.concatenate(y_parts),
+        np.concatenate(logit_parts),
+        np.concatenate(weight_parts),
+    )
 
 
 def stratified_take(y_index, fraction, rng):
@@ -372,6 +385,13 @@ def _dask_rows(distiller, X, y, sample_weight, teacher_logits):
         teacher, classes = None, np.unique(y.compute())
         if distiller.unlabeled_label is not None:
             classes = classes[classes != distiller.unlabeled_label]
+        if len(classes) == 0:
+            raise ValueError(
+                "teacher='precomputed' takes the classes from the labeled rows of y, "
+                f"but every row is unlabeled ({distiller.unlabeled_label!r}). Pass the "
+                "fitted teacher itself, with the logits if you have them: "
+                "DistilledClassifier(teacher, ...).fit(X, y, teacher_logits=logits)."
+            )
     else:
         if not is_fitted(teacher):
             raise ValueError(
@@ -471,14 +491,17 @@ def fit_dask(distiller, X, y, sample_weight=None, teacher_logits=None, **fit_par
     else:
         strategy = resolve_strategy(strategy, student)
     strategy = streams.seeded(strategy, "strategy")
-    if strategy.route_for(student) == "sample":
-        _fit_on_sample(distiller, strategy, student, rows, streams)
+    route = strategy.route_for(student)
+    if route == "sample":
+        _fit_on_sample(distiller, strategy, student, rows, teacher, streams)
     else:
-        rows = _persisted(rows)
+        if route == "cluster":  # the prior, the training and the map: labeled once
+            rows = _persisted(rows)
+        rows.map_seed = streams.seed("map")  # the partial_fit route streams: no persist
         local = strategy.fit(student, rows.X, rows).local_
         if distiller.alpha > 0 and local.has_method("predict_proba", local.student_):
             _warn_calibration(distiller)
-            sample = rows.sample(strategy.sample_size, streams.seed("map"))
+            sample = rows.map_sample or rows.sample(strategy.sample_size, rows.map_seed)
             local.set_output_map(*_fit_map(local, sample, rows.alpha))
         distiller.strategy_ = local
         distiller.student_ = local.student_
@@ -561,7 +584,10 @@ def _with_transfer_rows(distiller, rows, teacher, method, streams):
 
 def _persisted(rows):
     """The targets persisted on the cluster (labeled once for the prior, the
-    training and the map), when a distributed client is active; ``X`` stays lazy."""
+    training and the map), when a distributed client is active; ``X`` stays lazy.
+    Cluster route only: its trainers hold their rows in the workers' memory anyway,
+    while the ``partial_fit`` route streams (K + 2 floats a row would grow with the
+    rows)."""
     client = active_client()
     if client is None:
         return rows
@@ -592,11 +618,18 @@ def _fit_map(strategy, sample, alpha):
     return fit_output_map(tempered, target, weight, smoothing=strategy._smooths())
 
 
-def _fit_on_sample(distiller, strategy, student, rows, streams):
-    """Students without a distributed trainer: the in-memory distiller on a sample."""
+def _fit_on_sample(distiller, strategy, student, rows, teacher, streams):
+    """Students without a distributed trainer: the in-memory distiller on a sample,
+    with the sampled logits given; the fitted teacher itself (when there is one)
+    gives the classes, so a sample of unlabeled rows alone (a transfer set) fits."""
     from sklearn.base import clone
 
     X, y_index, logits, weight = rows.sample(strategy.sample_size, streams.seed("sample"))
+    if rows.alpha == 0 and np.all(y_index == UNLABELED):
+        raise ValueError(
+            "Every sampled row is unlabeled, and alpha=0 gives such rows weight 0: "
+            "nothing to fit. Raise alpha (the teacher's share) or pass labeled rows."
+        )
     if len(y_index) < 2:
         raise ValueError(
             f"The sample of the teacher-labeled rows has {len(y_index)} row(s); raise "
@@ -610,7 +643,7 @@ def _fit_on_sample(distiller, strategy, student, rows, streams):
     elif rows.classes.dtype.kind not in "biuf":  # labels and the marker: one array
         y = y.astype(object)
     local = clone(distiller).set_params(
-        teacher="precomputed",
+        teacher="precomputed" if teacher is None else teacher,
         transfer_set=None,  # its rows, if any, are in the sample
         student=student,
         strategy=strategy.local_strategy,

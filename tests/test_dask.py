@@ -4,6 +4,7 @@ Every Dask result is compared with the in-memory result on the same small data.
 Each test starts and closes its own LocalCluster (fixtures).
 """
 
+import logging
 import pickle
 import threading
 import time
@@ -40,6 +41,33 @@ def _cluster(**kwargs):
     options.update(kwargs)
     cluster = distributed.LocalCluster(**options)
     return cluster, distributed.Client(cluster)
+
+
+class _RunSpecCollisions(logging.Handler):
+    """Records the scheduler's "Detected different `run_spec`" warnings
+    (dask/dask#9888): one key sent in two forms, which can deadlock a fit."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.keys = []
+
+    def emit(self, record):
+        if "different `run_spec`" in record.getMessage():
+            self.keys.append(record.getMessage().split(" for key ")[1][:80])
+
+
+@pytest.fixture(autouse=True)
+def no_run_spec_collisions():
+    """Every Dask test fails if the scheduler saw one key in two forms: the
+    scheduler's warning is a log record, not a Python warning, hence a handler."""
+    handler = _RunSpecCollisions()
+    logger = logging.getLogger("distributed.scheduler")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    assert not handler.keys, f"run_spec collisions on {handler.keys[:3]}"
 
 
 @pytest.fixture
@@ -159,7 +187,9 @@ def _students(framework):
 
 #: max |p_dask - p_memory| on one worker: the same loss and start; LightGBM multiclass
 #: approximates a leaf's row count from its hessian sum (min_child_samples), which
-#: repeated rows change, so its trees may differ a little.
+#: repeated rows change, so its trees may differ from the in-memory distiller's
+#: (Python objective on the original rows); against LightGBM's own fit on the same
+#: repeated rows it is exact (test_lightgbm_multiclass_cluster_fit_is_the_...).
 _TOLERANCE = {
     ("lightgbm", 2): 1e-6,
     ("xgboost", 2): 1e-6,
@@ -289,6 +319,26 @@ def test_partial_fit_route_streams_blocks(client):
             )
     np.testing.assert_allclose(model.student_.coef_, reference.coef_)
     assert model.strategy_.name == "expand"
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_partial_fit_route_draws_the_map_sample_while_streaming(client2, frame):
+    # one pass, nothing persisted: the sample the map is fitted on is drawn from the
+    # streamed blocks, the rows rows.sample(size, seed) gives
+    from skdistill._dask import _dask_rows
+
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    dX, dy = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+    if frame:
+        dX, dy = dd.from_dask_array(dX), dd.from_dask_array(dy)
+    rows, _, _ = _dask_rows(DistilledClassifier(teacher, alpha=0.6), dX, dy, None, None)
+    rows.map_seed = 5
+    strategy = DaskStrategy(route="partial_fit", sample_size=120)
+    strategy.fit(SGDClassifier(loss="log_loss", random_state=0), dX, rows)
+    for streamed, sampled in zip(rows.map_sample, rows.sample(120, 5), strict=True):
+        np.testing.assert_array_equal(np.asarray(streamed), np.asarray(sampled))
+    assert 100 <= len(rows.map_sample[1]) <= 140
 
 
 # -- 3. faults and bad input ---------------------------------------------------------------
@@ -680,3 +730,171 @@ def test_sample_dask_without_random_state_fixes_its_rows_when_built():
     assert not np.array_equal(first[:100], first[100:200])
     other = sample_dask("gaussian", X, 300, chunks=100, random_state=None, y=y)
     assert not np.array_equal(other.compute(scheduler="sync"), first)
+
+
+# -- 8. rows only the teacher labels, on the sample route; generated frames ---------------
+
+
+@pytest.mark.parametrize("frame", [False, True])
+def test_sample_route_fits_rows_only_the_teacher_labels(client, frame):
+    # a pure transfer set: every row unlabeled; the teacher gives the classes
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    tree = DecisionTreeClassifier(max_depth=4, random_state=0)
+    params = dict(temperature=2.0, unlabeled_label=-1, random_state=0)
+    unlabeled = np.full(len(X), -1)
+    expected = DistilledClassifier(teacher, tree, **params).fit(X, unlabeled)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(unlabeled, chunks=100)
+    if frame:
+        dX, dy = dd.from_dask_array(dX), dd.from_dask_array(dy)
+    model = DistilledClassifier(teacher, tree, **params).fit(dX, dy)
+    assert model.strategy_.name == "expand" and model.n_unlabeled_ == len(X)
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    with pytest.raises(ValueError, match="every row is unlabeled.*fitted teacher itself"):
+        DistilledClassifier("precomputed", tree, **params).fit(
+            dX, dy, teacher_logits=compute_teacher_logits(teacher, X)
+        )
+
+
+def test_unlabeled_marker_edge_cases(client):
+    X, y = _data()
+    teacher = _teacher("hgb", X, y)
+    tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    # a marker that is one of the teacher's classes is an ordinary label, as in memory
+    params = dict(unlabeled_label=0, random_state=0)
+    expected = DistilledClassifier(teacher, tree, **params).fit(X, y)
+    model = DistilledClassifier(teacher, tree, **params).fit(dX, dy)
+    assert model.n_unlabeled_ == expected.n_unlabeled_ == 0
+    np.testing.assert_array_equal(model.predict_proba(X), expected.predict_proba(X))
+    with pytest.raises(ValueError, match="alpha=0 gives such rows weight 0.*Raise alpha"):
+        DistilledClassifier(teacher, tree, alpha=0.0, unlabeled_label=-1).fit(
+            dX, da.full(400, -1, chunks=100)
+        )
+
+
+@pytest.mark.parametrize("student", ["partial_fit", "lightgbm", "xgboost", "tree"])
+def test_generated_frame_fits_on_every_route(client2, student):
+    """A transfer set generated as a Dask DataFrame (``sample_dask``, built with
+    ``dd.from_map``) under a 2-worker client: every route finishes without a
+    run_spec collision (the autouse fixture) and fits what the same rows fit in
+    memory (partial_fit: what the same blocks as a Dask array fit)."""
+    from skdistill.transfer import GaussianJitter, sample_dask
+
+    X, y = _data()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)])
+    teacher = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(frame, y)
+    dX = sample_dask(GaussianJitter(scale=0.3), frame, 600, chunks=150, random_state=0)
+    dy = dX["f0"].map_partitions(  # rows only the teacher labels, from the same frame
+        lambda part: pd.Series(-1, index=part.index), meta=("y", "int64")
+    )
+    params = dict(alpha=0.7, temperature=2.0, unlabeled_label=-1,
+                  calibration_cv="train", random_state=0)  # fmt: skip
+    if student == "partial_fit":
+        local = on_dask = SGDClassifier(loss="log_loss", random_state=0)
+        params["strategy"] = DaskStrategy(route="partial_fit")
+    elif student == "tree":
+        local = on_dask = DecisionTreeClassifier(max_depth=4, random_state=0)
+    else:
+        local, on_dask = _students(student)
+    model = _finishes(lambda: DistilledClassifier(teacher, on_dask, **params).fit(dX, dy))
+    rows = dX.compute()
+    assert list(model.feature_names_in_) == list(frame.columns)
+    if student == "partial_fit":
+        again = DistilledClassifier(teacher, on_dask, **params).fit(
+            da.from_array(rows.to_numpy(), chunks=150),
+            da.full(600, -1, chunks=150, dtype=np.int64),
+        )
+        np.testing.assert_allclose(model.student_.coef_, again.student_.coef_)
+        return
+    expected = DistilledClassifier(teacher, local, **params).fit(rows, np.full(600, -1))
+    diff = np.abs(model.predict_proba(rows) - expected.predict_proba(rows))[:, 1]
+    largest, mean, _ = _TOLERANCE_2_WORKERS.get(student, (0.0, 0.0, 1.0))
+    assert diff.max() <= largest and diff.mean() <= mean
+
+
+# -- 9. the LightGBM routes against LightGBM's own fits ------------------------------------
+
+#: The label state ``LGBMClassifier.fit`` sets (lightgbm/sklearn.py), which
+#: ``strategies._lightgbm.set_label_state`` writes for boosters trained on soft labels
+#: or class indices.
+_LABEL_STATE = ("_classes", "_n_classes", "_objective")
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("route", ["memory", "dask"])
+def test_lightgbm_alpha_zero_student_is_the_frameworks_own_fit(client, route, n_classes):
+    """alpha=0 (hard labels only): the student of the soft-label route (in memory) and
+    of the cluster route (Dask) carries the state LightGBM's own fit gives and predicts
+    what it predicts, so a LightGBM release that changes the private label state
+    (``set_label_state``) fails here. String labels: ``predict`` goes through ``_le``."""
+    lgb = pytest.importorskip("lightgbm")
+    X, y = _data(n_classes)
+    y = np.array(["ant", "bee", "cat"])[y]
+    teacher = _teacher("hgb", X, y)
+    kw = dict(n_estimators=10, num_leaves=7, verbose=-1)
+    params = dict(alpha=0.0, calibration_cv="train", random_state=0)
+    if route == "memory":
+        reference = lgb.LGBMClassifier(**kw).fit(X, y)
+        model = DistilledClassifier(teacher, lgb.LGBMClassifier(**kw), **params).fit(X, y)
+    else:
+        dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+        reference = lgb.DaskLGBMClassifier(**kw).fit(dX, dy).to_local()
+        on_dask = lgb.DaskLGBMClassifier(**kw)
+        model = DistilledClassifier(teacher, on_dask, **params).fit(dX, dy)
+    student = model.student_
+    assert type(student) is type(reference)
+    assert set(vars(reference)) <= set(vars(student))  # no state LightGBM sets is missing
+    for name in _LABEL_STATE:
+        np.testing.assert_array_equal(getattr(student, name), getattr(reference, name))
+    np.testing.assert_array_equal(student._le.classes_, reference._le.classes_)
+    assert {k: int(v) for k, v in student._class_map.items()} == reference._class_map
+    np.testing.assert_array_equal(student.classes_, reference.classes_)
+    assert student.n_classes_ == reference.n_classes_
+    proba = student.predict_proba(X)
+    np.testing.assert_array_equal(student.predict(X), student.classes_[proba.argmax(1)])
+    if route == "dask" and n_classes > 2:
+        # the rows repeated per class (weights q_k, here 0 or 1) and the leaf-size
+        # limits scaled by K: close, not equal (the exact check is the next test)
+        assert np.mean(student.predict(X) == reference.predict(X)) >= 0.95
+        return
+    np.testing.assert_allclose(proba, reference.predict_proba(X), atol=1e-12)
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+
+
+def test_lightgbm_multiclass_cluster_fit_is_the_in_memory_fit_on_expanded_rows(client):
+    """The cluster route's multiclass student (one worker) is LightGBM's in-memory
+    fit on the same expanded rows: each row repeated K times with label k, weight
+    w q_k and the initial margins, min_child_samples and min_data_in_bin times K.
+    Measured max |dz| 4e-16. Two workers are LightGBM's data-parallel learner, whose
+    bins and histograms come from each worker's rows, not the in-memory fit's (on these
+    rows max |dp| 0.12, the framework's own distributed/local gap, measured in
+    benchmarks/bench_dask.py section 3), so they are not compared here."""
+    lgb = pytest.importorskip("lightgbm")
+    from skdistill._dask import _dask_rows
+
+    X, y = _data(3)
+    teacher = _teacher("hgb", X, y)
+    kw = dict(n_estimators=10, num_leaves=7, verbose=-1)
+    distiller = DistilledClassifier(teacher, temperature=2.0, alpha=0.7)
+    dX, dy = da.from_array(X, chunks=100), da.from_array(y, chunks=100)
+    rows, _, _ = _dask_rows(distiller, dX, dy, None, None)
+    strategy = DaskStrategy().fit(lgb.DaskLGBMClassifier(**kw), dX, rows)
+    init = strategy.local_.init_score_
+    q, weight = rows.proba.compute(), rows.weight.compute()
+    k = 3
+    reference = lgb.LGBMClassifier(
+        **kw, objective="multiclass", min_child_samples=20 * k, min_data_in_bin=3 * k
+    ).fit(
+        np.repeat(X, k, axis=0),
+        np.tile(np.arange(k), len(X)),
+        sample_weight=(weight[:, None] * q).ravel(),
+        init_score=np.tile(init, (k * len(X), 1)),
+    )
+    np.testing.assert_allclose(  # LightGBM predicts without the init score
+        strategy.local_.student_.predict(X, raw_score=True),
+        reference.predict(X, raw_score=True) + init,
+        atol=1e-10,
+    )
+    np.testing.assert_allclose(init, np.log((q * weight[:, None]).sum(0) / weight.sum()))

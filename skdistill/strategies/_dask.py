@@ -16,7 +16,10 @@ Three routes, chosen by ``route`` (``"auto"`` picks the first that applies):
     rewritten like the in-memory student's.
 ``"partial_fit"``
     Students with ``partial_fit`` (``SGDClassifier``, ``MLPClassifier``) see the
-    rows block by block, expanded as above, ``n_epochs`` times.
+    rows block by block, expanded as above, ``n_epochs`` times. Nothing is
+    persisted: the workers label as many blocks ahead as there are workers, and the
+    sample the map back to temperature 1 is fitted on is drawn in the first pass, so
+    memory stays that of a few blocks whatever the number of rows.
 ``"sample"``
     Any other student: the in-memory distiller on about ``sample_size`` rows of
     the teacher-labeled rows, stratified by class.
@@ -167,7 +170,7 @@ class DaskStrategy(BaseStrategy):
                 student, targets
             )
         elif route == "partial_fit":
-            self.local_ = _fit_partial(student, targets, self.n_epochs)
+            self.local_ = _fit_partial(student, targets, self.n_epochs, self.sample_size)
         else:
             raise ValueError(
                 "The 'sample' route is run by the distiller itself (it fits the "
@@ -383,10 +386,41 @@ def _is_frame_like(X):
 # -- partial_fit -------------------------------------------------------------------------
 
 
-def _fit_partial(student, targets, n_epochs):
+def _stream(parts):
+    """The computed blocks of ``parts`` (tuples of collections), in order. With a
+    distributed client, as many blocks as there are workers are computed ahead (one
+    task gathering each part), so the workers label while the student trains; at
+    most that many are held."""
     import dask
 
-    from .._dask import _blocks
+    from .._dask import active_client
+
+    client = active_client()
+    if client is None:
+        for part in parts:
+            yield dask.compute(*part)
+        return
+    ahead = max(2, len(client.scheduler_info().get("workers", ())))
+    joined = [dask.delayed(_joined, pure=False)(*part) for part in parts]
+    pending = [client.compute(part) for part in joined[:ahead]]
+    for i in range(len(parts)):
+        future = pending.pop(0)
+        if i + ahead < len(parts):
+            pending.append(client.compute(joined[i + ahead]))
+        yield future.result()
+        future.release()
+
+
+def _joined(*blocks):
+    return blocks
+
+
+def _fit_partial(student, targets, n_epochs, sample_size):
+    """Stream the blocks through ``student.partial_fit``, rows expanded by class;
+    nothing is persisted. In the first pass the sample the map back to temperature 1
+    is fitted on is drawn (``targets.sample(sample_size, targets.map_seed)``, the same
+    rows), so the rows are not read again for it."""
+    from .._dask import _blocks, _joined_sample, _sample_block, _targets_block
 
     if not hasattr(student, "partial_fit"):
         raise TypeError(
@@ -396,19 +430,32 @@ def _fit_partial(student, targets, n_epochs):
     classes = targets.classes
     parts = list(
         zip(
-            _blocks(targets.X), _blocks(targets.proba), _blocks(targets.weight), strict=True
+            _blocks(targets.X),
+            _blocks(targets.logits),
+            _blocks(targets.y_index),
+            _blocks(targets.weight),
+            strict=True,
         )
     )
+    n_rows = sum(targets.lengths)
+    fraction = 1.0 if sample_size >= n_rows else sample_size / n_rows
+    sampled = []
     n_expanded = 0
-    for _ in range(n_epochs):
-        for part in parts:
-            X, q, weight = dask.compute(*part)
+    for epoch in range(n_epochs):
+        for i, (X, logits, y_index, weight) in enumerate(_stream(parts)):
+            if epoch == 0 and targets.map_seed is not None:
+                sampled.append(
+                    _sample_block(X, logits, y_index, weight, fraction, targets.map_seed, i)
+                )
+            q = _targets_block(logits, y_index, targets.temperature, targets.alpha)
             rows, labels, weights = expand(q, weight)
             if len(rows) == 0:
                 continue
             X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
             student.partial_fit(X, classes[labels], sample_weight=weights, classes=classes)
             n_expanded += len(rows)
+    if sampled:
+        targets.map_sample = _joined_sample(sampled)
     strategy = ExpandStrategy()
     strategy.n_expanded_ = n_expanded
     lookup = {c: i for i, c in enumerate(classes.tolist())}

@@ -295,7 +295,9 @@ def set_label_state(model, classes):
     (``_le``, ``_class_map``, ``_classes``, ``_n_classes``; ``LGBMClassifier.fit`` in
     ``lightgbm/sklearn.py``), for a booster trained on soft labels or class indices
     whose columns are ``classes``, in that order. The one place that writes these
-    private attributes: a LightGBM release that renames one breaks every route here.
+    private attributes: a LightGBM release that renames one breaks every route here
+    (``tests/test_dask.py::test_lightgbm_alpha_zero_student_is_the_frameworks_own_fit``
+    compares the state and predictions with LightGBM's own fits).
     """
     from sklearn.preprocessing import LabelEncoder
 

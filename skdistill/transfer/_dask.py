@@ -69,7 +69,9 @@ def sample_dask(sampler, X, n_rows, *, chunks=100_000, random_state=None, y=None
     transfer set larger than the cluster's memory streams through teacher labeling
     (:func:`skdistill.compute_teacher_logits`) and training. ``X`` (the rows to
     imitate, in memory: the training rows or a sample of them) is shipped to the
-    workers once.
+    workers once: scattered to every worker when a distributed client is active
+    while the collection is built (a DataFrame ``X`` is otherwise in the graph of
+    each partition, built by ``dask.dataframe.from_map``).
 
     Parameters
     ----------
@@ -115,8 +117,6 @@ def sample_dask(sampler, X, n_rows, *, chunks=100_000, random_state=None, y=None
     ...                                      random_state=0).compute()).all())
     True
     """
-    import dask
-
     from .._dask import share
 
     sampler = resolve_transfer_set(sampler)
@@ -145,23 +145,56 @@ def sample_dask(sampler, X, n_rows, *, chunks=100_000, random_state=None, y=None
     seeds = [streams.seed("transfer", "partition", str(i)) for i in range(len(sizes))]
     # A zero-row call checks X and the sampler now, not at compute time.
     empty = sampler.sample(X, 0, random_state=0, y=y)
-    shared_X, shared_y = share(X), (None if y is None else share(y))
-    part = dask.delayed(_sample_partition, pure=True)
-    parts = [
-        part(sampler, shared_X, n, seed, shared_y)
-        for n, seed in zip(sizes, seeds, strict=True)
-    ]
     if is_frame:
-        import dask.dataframe as dd
-
-        return dd.from_delayed(parts, meta=empty, verify_meta=False)
+        return _frame_partitions(sampler, X, y, sizes, seeds, empty)
+    import dask
     import dask.array as da
 
-    if not parts:
+    if not sizes:
         return da.from_array(empty)
+    shared_X, shared_y = share(X), (None if y is None else share(y))
+    part = dask.delayed(_sample_partition, pure=True)
     return da.concatenate(
         [
-            da.from_delayed(p, shape=(n, X.shape[1]), dtype=empty.dtype)
-            for p, n in zip(parts, sizes, strict=True)
+            da.from_delayed(
+                part(sampler, shared_X, n, seed, shared_y),
+                shape=(n, X.shape[1]),
+                dtype=empty.dtype,
+            )
+            for n, seed in zip(sizes, seeds, strict=True)
         ]
     )
+
+
+def _frame_partition(n, seed, sampler, X, y):
+    return sampler.sample(X, n, random_state=seed, y=y)
+
+
+def _frame_partitions(sampler, X, y, sizes, seeds, empty):
+    """A Dask DataFrame of generated partitions, built with ``dask.dataframe.from_map``
+    (dask's recommended constructor; ``from_delayed`` partitions mixed with the
+    frame's own expressions send one key to the scheduler in two forms, which
+    breaks a fit under a distributed client, dask/dask#9888). ``X`` and ``y``
+    travel as futures scattered to every worker when a client is active (the
+    ``args`` of ``from_map`` take futures, not delayed objects), else in the graph.
+    """
+    import dask
+    import dask.dataframe as dd
+
+    from .._dask import active_client, share
+
+    if active_client() is not None:
+        X, y = share(X), (None if y is None else share(y))
+    # X's own dtypes: no conversion of string columns to pyarrow strings.
+    with dask.config.set({"dataframe.convert-string": False}):
+        if not sizes:
+            return dd.from_pandas(empty, npartitions=1)
+        return dd.from_map(
+            _frame_partition,
+            sizes,
+            seeds,
+            args=[sampler, X, y],
+            meta=empty,
+            label="sample-dask",
+            enforce_metadata=False,
+        )
