@@ -1,9 +1,21 @@
-"""Neural distillation techniques: hard labels vs Hinton KD vs FitNets vs RKD (issue 14).
+"""Neural distillation techniques: hard labels vs Hinton KD vs FitNets, RKD, mutual,
+born-again and int8-quantized students (issue 14).
 
 Run from the repository root::
 
     python benchmarks/bench_neural.py            # 5 seeds, <= 4000 training rows
     python benchmarks/bench_neural.py --quick    # 2 seeds, <= 1500 rows, fewer epochs
+
+Options ``--seeds``, ``--max-rows``, ``--epochs``, ``--teacher-epochs`` and
+``--datasets`` override the mode's settings.
+
+Time: ``--quick`` took 2.5 min on the shared 2-core machine (one thread); the cost
+grows with seeds x training rows x epochs, and only letter recognition has more than
+1500 training rows (digits 1257, the ULB sample 1205), so the full mode (:data:`FULL`:
+5 seeds, <= 4000 rows, 100 student and 60 teacher epochs) is about 2.5 x 2.5 = 6x the
+quick run on digits and ULB and 2.5 x 2.7 x 2.5 = 17x on letter: an estimated 30-45
+minutes on a busy machine. Its measured time is in the first line of
+``results/neural.md``.
 
 Datasets: scikit-learn's digits (10 classes, no download) and two real tabular sets
 read in place from ``../shared/data/``: the ULB credit-card fraud sample (binary, 29%
@@ -13,10 +25,10 @@ standardised on the training rows.
 
 Teacher: a wide MLP (two hidden layers of 256 with dropout 0.3 and weight decay
 1e-4, skorch ``NeuralNetClassifier``; regularised, as Hinton et al.'s teacher was).
-Students: MLPs with one hidden layer of two sizes (``--sizes``, 32 and 8 units), each
-trained by every technique of :data:`TECHNIQUES`, a table ``name -> factory`` (add a
-row to compare another technique: the factory gets the teacher, an unfitted student
-net, the layer names and the seed, and returns a fitted classifier):
+Students: MLPs with one hidden layer of two sizes (32 and 8 units), each trained by
+every technique of :data:`TECHNIQUES`, a table ``name -> factory`` (add a row to
+compare another technique: the factory gets the teacher, an unfitted student net,
+the layer names and the seed, and returns an unfitted classifier):
 
 * hard labels: the student net on the labels alone (cross-entropy);
 * Hinton KD: ``SkorchStrategy()`` at temperature 4, alpha 0.9;
@@ -27,7 +39,23 @@ net, the layer names and the seed, and returns a fitted classifier):
   and the teacher's last hidden layer (``hint_layer``/``guided_layer``, beta 1);
 * RKD: cross-entropy plus RKD's distance (weight 1) and angle (weight 2) losses on
   the logits (``alpha=0``: the relations are the only teacher signal);
-* KD+RKD: Hinton KD plus the same RKD terms.
+* KD+RKD: Hinton KD plus the same RKD terms;
+* mutual (peer): :class:`~skdistill.MutualDistillationClassifier`, the student and
+  one peer of the same size (its own initial weights) trained together (deep mutual
+  learning, temperature 4, alpha 0.5), no teacher; the student alone predicts, so
+  its size and latency are one student's. A peer of the student's size is the
+  paper's basic setting and costs one more small net, not a large one;
+* born-again: :class:`~skdistill.BornAgainClassifier` with 2 generations, to keep
+  the time down: generation 0 is the student on the labels (the born-again
+  "teacher"), generation 1 the same net distilled from it (temperature 4, alpha
+  0.9); each is fitted on 80% of the training rows and the better one on the other
+  20% predicts (the class's validation split).
+
+:data:`DERIVED` rows reuse a fitted technique instead of fitting: ``KD int8
+(torch)`` and ``KD int8 (onnx)`` are the fitted Hinton KD student quantized by
+:func:`skdistill.export.quantize` (dynamic int8 of the linear layers, with torch or
+with onnxruntime), scored on the test rows, and compared with the float student by
+:func:`skdistill.export.quantization_report`.
 
 A second table measures the tree-leaf hint: a 100-tree random forest teacher, the
 small MLP student distilled with Hinton KD, with and without the leaf-embedding
@@ -36,9 +64,14 @@ hint (``hint_layer="leaves"``, 16 SVD components, beta 1).
 Reported per (dataset, student, technique): test accuracy, ROC-AUC (macro
 one-vs-rest for multiclass), log-loss (mean ± sd over seeds), the share of the
 hard-label -> teacher error gap closed (Hinton et al.'s measure: ``(err_hard -
-err) / (err_hard - err_teacher)``, from the mean errors), and the parameter-count
-and latency ratios to the teacher (module forward on the test rows, median of 20
-calls, one thread; measured on a shared machine: noisy). Distillers use
+err) / (err_hard - err_teacher)``, from the mean errors), and the size and latency
+ratios to the teacher. Size: the parameter count (all float32); latency: module
+forward on the test rows, median of 20 calls, one thread (a shared machine: noisy).
+The int8 rows have no parameter count of their own: their size ratio is the float
+KD student's times int8/float serialized bytes, their latency ratio the float KD
+student's times int8/float single-row latency through the same runtime (both from
+``quantization_report``); a last table gives those int8/float ratios, the accuracy
+drop and the share of rows that keep their class directly. Distillers use
 ``calibration_cv="train"`` (the map back to temperature 1 fitted on the training
 rows: no extra fits). Writes ``benchmarks/results/neural.md`` (``neural_quick.md``
 with ``--quick``).
@@ -85,7 +118,7 @@ TEMPERATURE, ALPHA = 4.0, 0.9
 RKD_WEIGHTS = {"rkd_distance": 1.0, "rkd_angle": 2.0}
 MUTUAL_ALPHA = 0.5  # deep mutual learning's equal weights of CE and KL
 BORN_AGAIN_GENERATIONS = 2  # generation 0 (labels) and one born-again generation
-# the full run, sized to about 45 minutes on one busy thread (see the docstring)
+# the full run: about 30-45 minutes on one thread of the busy 2-core box (docstring)
 FULL = {"seeds": 5, "max_rows": 4000, "epochs": 100, "teacher_epochs": 60}
 TEACHER_HIDDEN = 256
 

@@ -251,7 +251,7 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
     the peers already updated on it. This estimator runs the training loop, so the
     peers' ``train_split`` and callbacks are not used: every peer trains on all the
     rows, and early stopping, checkpoints or learning-rate schedules never run. A
-    :class:`~skdistill.exceptions.DistillationWarning` says so when a peer has a
+    :class:`~skdistill.DistillationWarning` says so when a peer has a
     ``train_split`` (skorch's default holds out a fifth of the rows: give peers
     ``train_split=None``) or callbacks of its own. ``predict`` and
     ``predict_proba`` run the modules in evaluation mode. X is cast to float32.
