@@ -1,9 +1,21 @@
-"""Neural distillation techniques: hard labels vs Hinton KD vs FitNets vs RKD (issue 14).
+"""Neural distillation techniques: hard labels vs Hinton KD vs FitNets, RKD, mutual,
+born-again and int8-quantized students (issue 14).
 
 Run from the repository root::
 
     python benchmarks/bench_neural.py            # 5 seeds, <= 4000 training rows
     python benchmarks/bench_neural.py --quick    # 2 seeds, <= 1500 rows, fewer epochs
+
+Options ``--seeds``, ``--max-rows``, ``--epochs``, ``--teacher-epochs`` and
+``--datasets`` override the mode's settings.
+
+Time: ``--quick`` took 2.5 min on the shared 2-core machine (one thread); the cost
+grows with seeds x training rows x epochs, and only letter recognition has more than
+1500 training rows (digits 1257, the ULB sample 1205), so the full mode (:data:`FULL`:
+5 seeds, <= 4000 rows, 100 student and 60 teacher epochs) was estimated at about 6x
+the quick run on digits and ULB and 17x on letter, 30-45 minutes; it took 24.7
+minutes (first line of ``results/neural.md``), so these settings stay those of the
+earlier digits-only run.
 
 Datasets: scikit-learn's digits (10 classes, no download) and two real tabular sets
 read in place from ``../shared/data/``: the ULB credit-card fraud sample (binary, 29%
@@ -13,10 +25,10 @@ standardised on the training rows.
 
 Teacher: a wide MLP (two hidden layers of 256 with dropout 0.3 and weight decay
 1e-4, skorch ``NeuralNetClassifier``; regularised, as Hinton et al.'s teacher was).
-Students: MLPs with one hidden layer of two sizes (``--sizes``, 32 and 8 units), each
-trained by every technique of :data:`TECHNIQUES`, a table ``name -> factory`` (add a
-row to compare another technique: the factory gets the teacher, an unfitted student
-net, the layer names and the seed, and returns a fitted classifier):
+Students: MLPs with one hidden layer of two sizes (32 and 8 units), each trained by
+every technique of :data:`TECHNIQUES`, a table ``name -> factory`` (add a row to
+compare another technique: the factory gets the teacher, an unfitted student net,
+the layer names and the seed, and returns an unfitted classifier):
 
 * hard labels: the student net on the labels alone (cross-entropy);
 * Hinton KD: ``SkorchStrategy()`` at temperature 4, alpha 0.9;
@@ -27,7 +39,23 @@ net, the layer names and the seed, and returns a fitted classifier):
   and the teacher's last hidden layer (``hint_layer``/``guided_layer``, beta 1);
 * RKD: cross-entropy plus RKD's distance (weight 1) and angle (weight 2) losses on
   the logits (``alpha=0``: the relations are the only teacher signal);
-* KD+RKD: Hinton KD plus the same RKD terms.
+* KD+RKD: Hinton KD plus the same RKD terms;
+* mutual (peer): :class:`~skdistill.MutualDistillationClassifier`, the student and
+  one peer of the same size (its own initial weights) trained together (deep mutual
+  learning, temperature 4, alpha 0.5), no teacher; the student alone predicts, so
+  its size and latency are one student's. A peer of the student's size is the
+  paper's basic setting and costs one more small net, not a large one;
+* born-again: :class:`~skdistill.BornAgainClassifier` with 2 generations, to keep
+  the time down: generation 0 is the student on the labels (the born-again
+  "teacher"), generation 1 the same net distilled from it (temperature 4, alpha
+  0.9); each is fitted on 80% of the training rows and the better one on the other
+  20% predicts (the class's validation split).
+
+:data:`DERIVED` rows reuse a fitted technique instead of fitting: ``KD int8
+(torch)`` and ``KD int8 (onnx)`` are the fitted Hinton KD student quantized by
+:func:`skdistill.export.quantize` (dynamic int8 of the linear layers, with torch or
+with onnxruntime), scored on the test rows, and compared with the float student by
+:func:`skdistill.export.quantization_report`.
 
 A second table measures the tree-leaf hint: a 100-tree random forest teacher, the
 small MLP student distilled with Hinton KD, with and without the leaf-embedding
@@ -36,9 +64,14 @@ hint (``hint_layer="leaves"``, 16 SVD components, beta 1).
 Reported per (dataset, student, technique): test accuracy, ROC-AUC (macro
 one-vs-rest for multiclass), log-loss (mean ± sd over seeds), the share of the
 hard-label -> teacher error gap closed (Hinton et al.'s measure: ``(err_hard -
-err) / (err_hard - err_teacher)``, from the mean errors), and the parameter-count
-and latency ratios to the teacher (module forward on the test rows, median of 20
-calls, one thread; measured on a shared machine: noisy). Distillers use
+err) / (err_hard - err_teacher)``, from the mean errors), and the size and latency
+ratios to the teacher. Size: the parameter count (all float32); latency: module
+forward on the test rows, median of 20 calls, one thread (a shared machine: noisy).
+The int8 rows have no parameter count of their own: their size ratio is the float
+KD student's times int8/float serialized bytes, their latency ratio the float KD
+student's times int8/float single-row latency through the same runtime (both from
+``quantization_report``); a last table gives those int8/float ratios, the accuracy
+drop and the share of rows that keep their class directly. Distillers use
 ``calibration_cv="train"`` (the map back to temperature 1 fitted on the training
 rows: no extra fits). Writes ``benchmarks/results/neural.md`` (``neural_quick.md``
 with ``--quick``).
@@ -55,6 +88,7 @@ import pandas as pd
 import skorch
 import torch
 from _common import machine_facts, mean_sd, write_result
+from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
@@ -62,7 +96,13 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from skdistill import DistillationWarning, DistilledClassifier
+from skdistill import (
+    BornAgainClassifier,
+    DistillationWarning,
+    DistilledClassifier,
+    MutualDistillationClassifier,
+)
+from skdistill.export import quantization_report, quantize
 from skdistill.report import model_complexity
 from skdistill.strategies import SkorchStrategy
 
@@ -76,6 +116,10 @@ DATASETS = {
 }
 TEMPERATURE, ALPHA = 4.0, 0.9
 RKD_WEIGHTS = {"rkd_distance": 1.0, "rkd_angle": 2.0}
+MUTUAL_ALPHA = 0.5  # deep mutual learning's equal weights of CE and KL
+BORN_AGAIN_GENERATIONS = 2  # generation 0 (labels) and one born-again generation
+# the full run: 24.7 minutes on one thread of the busy 2-core box (docstring)
+FULL = {"seeds": 5, "max_rows": 4000, "epochs": 100, "teacher_epochs": 60}
 TEACHER_HIDDEN = 256
 
 
@@ -108,24 +152,33 @@ def split(X, y, seed, max_rows):
     return as32(X_train), as32(X_test), y_train, y_test
 
 
-def mlp(n_features, n_classes, widths, dropout=0.0):
-    """Sequential MLP with named layers hidden1, act1, (drop1,) ..., out."""
-    layers, width = OrderedDict(), n_features
-    for i, units in enumerate(widths, 1):
-        layers[f"hidden{i}"] = torch.nn.Linear(width, units)
-        layers[f"act{i}"] = torch.nn.ReLU()
-        if dropout:
-            layers[f"drop{i}"] = torch.nn.Dropout(dropout)
-        width = units
-    layers["out"] = torch.nn.Linear(width, n_classes)
-    return torch.nn.Sequential(layers)
+class MLP(torch.nn.Sequential):
+    """Sequential MLP with named layers hidden1, act1, (drop1,) ..., out.
+
+    A class, not an instance, in the nets: the distillers, the born-again generations
+    and the mutual peers then draw each net's initial weights from their own seeds.
+    """
+
+    def __init__(self, n_features=1, n_classes=2, widths=(32,), dropout=0.0):
+        layers, width = OrderedDict(), n_features
+        for i, units in enumerate(widths, 1):
+            layers[f"hidden{i}"] = torch.nn.Linear(width, units)
+            layers[f"act{i}"] = torch.nn.ReLU()
+            if dropout:
+                layers[f"drop{i}"] = torch.nn.Dropout(dropout)
+            width = units
+        layers["out"] = torch.nn.Linear(width, n_classes)
+        super().__init__(layers)
 
 
-def net(n_features, n_classes, widths, epochs, seed, teacher=False):
+def net(n_features, n_classes, widths, epochs, teacher=False):
     """A student MLP, or the teacher (dropout 0.3, weight decay 1e-4, lr 1e-3)."""
-    torch.manual_seed(seed)
     return skorch.NeuralNetClassifier(
-        mlp(n_features, n_classes, widths, dropout=0.3 if teacher else 0.0),
+        MLP,
+        module__n_features=n_features,
+        module__n_classes=n_classes,
+        module__widths=tuple(widths),
+        module__dropout=0.3 if teacher else 0.0,
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.Adam,
         optimizer__weight_decay=1e-4 if teacher else 0.0,
@@ -179,6 +232,34 @@ TECHNIQUES = {
     "KD+RKD": lambda teacher, student, layers, seed: _distil(
         teacher, student, seed, **RKD_WEIGHTS
     ),
+    # online: the student and a peer of its size (its own initial weights), no
+    # teacher; the student alone predicts, so the size and latency are one student's
+    "mutual (peer)": lambda teacher, student, layers, seed: MutualDistillationClassifier(
+        [("student", student), ("peer", clone(student))],
+        temperature=TEMPERATURE,
+        alpha=MUTUAL_ALPHA,
+        predict_with="student",
+        random_state=seed,
+    ),
+    # self-distillation: generation 0 is the student on the labels (its "teacher"),
+    # generation 1 the student distilled from it; the validation split picks one
+    "born-again": lambda teacher, student, layers, seed: BornAgainClassifier(
+        student,
+        n_generations=BORN_AGAIN_GENERATIONS - 1,
+        temperature=TEMPERATURE,
+        alpha=ALPHA,
+        strategy=SkorchStrategy(random_state=seed),
+        random_state=seed,
+    ),
+}
+
+# derived rows: name -> (technique whose fitted model they reuse, derive(model, X))
+DERIVED = {
+    f"KD int8 ({backend})": (
+        "Hinton KD",
+        lambda model, X, backend=backend: quantize(model, X[:200], backend=backend),
+    )
+    for backend in ("torch", "onnx")
 }
 
 
@@ -201,6 +282,12 @@ def scores(model, X, y, n_classes):
 
 
 def module_of(model):
+    """The torch module that predicts for ``model`` (a distiller, a net, a mutual or
+    born-again classifier)."""
+    if hasattr(model, "named_peers_"):
+        return model.named_peers_[model.predict_with].module_
+    if hasattr(model, "best_estimator_"):
+        model = model.best_estimator_
     return getattr(model, "student_", model).module_
 
 
@@ -226,12 +313,12 @@ def run_dataset(name, settings, rows):
     for seed in range(settings.seeds):
         X, X_test, y, y_test = split(X_all, y_all, seed, settings.max_rows)
         n_features = X.shape[1]
+        torch.manual_seed(seed)  # the teacher is fitted directly: torch draws its init
         teacher = net(
             n_features,
             n_classes,
             [TEACHER_HIDDEN, TEACHER_HIDDEN],
             settings.teacher_epochs,
-            seed,
             teacher=True,
         ).fit(X, y)
         base = {"dataset": name, "seed": seed}
@@ -243,25 +330,61 @@ def run_dataset(name, settings, rows):
             | {"latency_ratio": 1.0, "params_ratio": 1.0}
         )
         for size in settings.sizes:
+            fitted = {}
             for technique, factory in TECHNIQUES.items():
-                student = net(n_features, n_classes, [size], settings.epochs, seed)
+                student = net(n_features, n_classes, [size], settings.epochs)
                 start = time.perf_counter()
                 model = factory(teacher, student, ("act2", "act1"), seed).fit(X, y)
                 fit_seconds = time.perf_counter() - start
-                params = model_complexity(module_of(model)).count
+                print(
+                    f"  {name} {seed} MLP-{size} {technique}: {fit_seconds:.1f} s",
+                    flush=True,
+                )
+                fitted[technique] = row = {
+                    **base,
+                    "student": f"MLP-{size}",
+                    "technique": technique,
+                    "params": model_complexity(module_of(model)).count,
+                    "fit_s": fit_seconds,
+                    "params_ratio": model_complexity(module_of(model)).count / t_params,
+                    "latency_ratio": latency(module_of(model), X_test) / t_latency,
+                } | scores(model, X_test, y_test, n_classes)
+                fitted[technique, "model"] = model
+                rows.append(row)
+            for technique, (source, derive) in DERIVED.items():
                 rows.append(
-                    {
-                        **base,
-                        "student": f"MLP-{size}",
-                        "technique": technique,
-                        "params": params,
-                        "fit_s": fit_seconds,
-                        "params_ratio": params / t_params,
-                        "latency_ratio": latency(module_of(model), X_test) / t_latency,
-                    }
-                    | scores(model, X_test, y_test, n_classes)
+                    derived_row(technique, fitted, source, derive, X, X_test, y_test)
                 )
         print(f"{name} seed {seed} done", flush=True)
+
+
+def derived_row(technique, fitted, source, derive, X, X_test, y_test):
+    """A quantized student of ``fitted[source]``: its scores, and its ratios to the
+    teacher as the float student's ratios times the int8/float ratios that
+    :func:`quantization_report` measures (serialized bytes; single-row latency,
+    both through the same runtime)."""
+    model, float_row = fitted[source, "model"], fitted[source]
+    start = time.perf_counter()
+    quantized = derive(model, X)
+    seconds = time.perf_counter() - start
+    report = quantization_report(model, quantized, X_test, y_test, n_calls=100)
+    int8 = report["int8"]
+    n_classes = len(model.classes_)
+    return {
+        **{key: float_row[key] for key in ("dataset", "seed", "student")},
+        "technique": technique,
+        "params": float_row["params"],
+        "fit_s": seconds,
+        "params_ratio": float_row["params_ratio"] * int8["size_ratio"],
+        "latency_ratio": float_row["latency_ratio"] * int8["latency_ratio"],
+        "int8_size_ratio": int8["size_ratio"],
+        "int8_latency_ratio": int8["latency_ratio"],
+        "int8_bytes": int8["size"],
+        "float_bytes": report["float"]["size"],
+        "accuracy_drop": report["float"]["accuracy"] - int8["accuracy"],
+        "agreement": int8["agreement"],
+        "max_proba_diff": int8["max_proba_diff"],
+    } | scores(quantized, X_test, y_test, n_classes)
 
 
 def run_leaves(name, settings, rows):
@@ -284,7 +407,7 @@ def run_leaves(name, settings, rows):
             "KD + leaf hint": {"hint_layer": "leaves", "guided_layer": "act1"},
         }
         for technique, params in recipes.items():
-            student = net(X.shape[1], n_classes, [size], settings.epochs, seed)
+            student = net(X.shape[1], n_classes, [size], settings.epochs)
             alpha = params.pop("alpha", ALPHA)
             model = _distil(forest, student, seed, alpha=alpha, **params).fit(X, y)
             rows.append(
@@ -310,7 +433,7 @@ def gap_closed(frame, teacher_acc):
 def main_table(frame):
     lines = [
         "| dataset | student | technique | accuracy | ROC-AUC | log-loss | "
-        "gap closed | params ratio | latency ratio |",
+        "gap closed | size ratio | latency ratio |",
         "|---|---|---|---|---|---|---:|---:|---:|",
     ]
     for dataset, part in frame.groupby("dataset", sort=False):
@@ -367,6 +490,31 @@ def hinton_table(frame):
     return f"Mean errors on the {n_test} test digits over the seeds.\n\n" + "\n".join(lines)
 
 
+def quantized_table(frame):
+    """The int8 students against their float KD student (the issue's targets)."""
+    part = frame[frame.technique.isin(list(DERIVED))]
+    if part.empty:
+        return "(not run)"
+    lines = [
+        "| dataset | student | int8 student | float bytes | int8/float size | "
+        "int8/float latency | accuracy drop (points) | worst seed drop | same class |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for (dataset, student, technique), cell in part.groupby(
+        ["dataset", "student", "technique"], sort=False
+    ):
+        lines.append(
+            f"| {dataset} | {student} | {technique} | "
+            f"{int(cell['float_bytes'].median()):,} | "
+            f"{cell['int8_size_ratio'].median():.3f} | "
+            f"{cell['int8_latency_ratio'].median():.2f} | "
+            f"{100 * cell['accuracy_drop'].mean():+.2f} | "
+            f"{100 * cell['accuracy_drop'].max():+.2f} | "
+            f"{cell['agreement'].min():.1%} |"
+        )
+    return "\n".join(lines)
+
+
 def leaves_table(frame):
     lines = [
         "| dataset | technique | accuracy | ROC-AUC | log-loss |",
@@ -385,14 +533,17 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seeds", type=int)
     parser.add_argument("--max-rows", type=int)
+    parser.add_argument("--epochs", type=int, help="student epochs")
+    parser.add_argument("--teacher-epochs", type=int)
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
     args = parser.parse_args()
     settings = argparse.Namespace(
-        seeds=args.seeds or (2 if args.quick else 5),
-        max_rows=args.max_rows or (1500 if args.quick else 4000),
+        seeds=args.seeds or (2 if args.quick else FULL["seeds"]),
+        max_rows=args.max_rows or (1500 if args.quick else FULL["max_rows"]),
         sizes=(32, 8),
-        epochs=40 if args.quick else 100,
-        teacher_epochs=30 if args.quick else 60,
+        epochs=args.epochs or (40 if args.quick else FULL["epochs"]),
+        teacher_epochs=args.teacher_epochs
+        or (30 if args.quick else FULL["teacher_epochs"]),
     )
     torch.set_num_threads(1)
     rows, leaf_rows = [], []
@@ -412,11 +563,15 @@ def main():
     frame = pd.DataFrame(rows)
     seconds = time.perf_counter() - start
     command = "python benchmarks/bench_neural.py" + (" --quick" if args.quick else "")
+    for option in ("seeds", "max_rows", "epochs", "teacher_epochs"):
+        if getattr(args, option):
+            command += f" --{option.replace('_', '-')} {getattr(args, option)}"
     if args.datasets != list(DATASETS):
         command += " --datasets " + " ".join(f"'{name}'" for name in args.datasets)
     text = "\n\n".join(
         [
-            "# Neural distillation: hard labels vs Hinton KD vs FitNets vs RKD",
+            "# Neural distillation: hard labels vs Hinton KD vs FitNets, RKD, mutual, "
+            "born-again and int8 students",
             f"`{command}` ({seconds / 60:.1f} min). {machine_facts()}; torch "
             f"{torch.__version__}, skorch {skorch.__version__}; one thread.",
             f"{settings.seeds} seeds; at most {settings.max_rows} training rows; "
@@ -426,11 +581,21 @@ def main():
             f"({settings.epochs} epochs, Adam lr 3e-3, batch 128); temperature "
             f"{TEMPERATURE:g}, alpha {ALPHA:g}; FitNets beta 1 (teacher act2 -> "
             f"student act1); RKD weights distance {RKD_WEIGHTS['rkd_distance']:g}, "
-            f"angle {RKD_WEIGHTS['rkd_angle']:g} on logits. Mean ± sd over seeds; "
+            f"angle {RKD_WEIGHTS['rkd_angle']:g} on logits; mutual: the student and one "
+            f"peer of its size, alpha {MUTUAL_ALPHA:g}, the student predicts; born-again: "
+            f"{BORN_AGAIN_GENERATIONS} generations (labels, then distilled from "
+            "generation 0), each fitted on 80% of the training rows, the better on the "
+            "other 20% kept; KD int8: the fitted Hinton KD student quantized (dynamic "
+            "int8, torch or onnxruntime), not refitted. Mean ± sd over seeds; "
             "'gap closed' is the share of the hard-label -> teacher accuracy gap "
             "closed (from mean errors; negative: worse than hard labels). Ratios to "
-            "the teacher: parameters, and module forward time on the test rows "
-            "(median; a shared, busy machine: noisy).",
+            "the teacher: 'size' is the parameter count (float32 rows) and module "
+            "forward time on the test rows (median; a shared, busy machine: noisy). "
+            "For the int8 rows, size ratio = the float KD student's ratio x int8/float "
+            "serialized bytes (state_dict for torch, the ONNX file for onnx) and "
+            "latency ratio = the float KD student's ratio x int8/float single-row "
+            "latency through the same runtime (`quantization_report`); the last "
+            "table gives those int8/float ratios directly.",
             "## Digits, as Hinton et al. report MNIST",
             hinton_table(frame),
             "## All techniques",
@@ -440,6 +605,12 @@ def main():
             f"{settings.sizes[0]} hidden units; Hinton KD as above, with and without "
             "the hint of the forest's leaves (one-hot, TruncatedSVD to 16 dims, beta 1).",
             leaves_table(pd.DataFrame(leaf_rows)) if leaf_rows else "(not run)",
+            "## Quantized KD students against the float KD student",
+            "Issue 14's target: accuracy within 0.5 points at <= 0.35x the float size. "
+            "Accuracy drop: float minus int8, mean over seeds and the worst seed; "
+            "same class: the share of test rows whose class int8 keeps (worst seed); "
+            "bytes and ratios: medians.",
+            quantized_table(frame),
         ]
     )
     name = "neural_quick.md" if args.quick else "neural.md"

@@ -8,6 +8,7 @@ functions that use them.
 """
 
 import time
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -19,6 +20,7 @@ from ._compat import BaseComposition, Interval, fit_context, optional_import
 from ._seeding import RandomStreams
 from ._targets import MAX_TEMPERATURE, MIN_TEMPERATURE, softmax
 from ._validation import name_of
+from .exceptions import DistillationWarning
 
 __all__ = ["MutualDistillationClassifier", "mutual_loss"]
 
@@ -117,6 +119,50 @@ def _check_peers(peers):
     return names
 
 
+def _warn_unused_settings(peers):
+    """Warn about peer settings that skorch's own ``fit`` would use and ``fit`` here
+    does not: a validation split and the user's callbacks."""
+    split = {name: net.train_split for name, net in peers if net.train_split is not None}
+    if split:
+        names = list(split)
+        warnings.warn(
+            f"The peers {names} have a train_split ({_name(split[names[0]])}) that "
+            "MutualDistillationClassifier does not use: it runs the training loop "
+            "itself, so every peer trains on all the rows it is given, on the same "
+            "batches, and no validation loss is recorded. Set "
+            f"{names[0]}__train_split=None (for every peer) to silence this, and hold "
+            "out validation rows outside the estimator (a train/test split, "
+            "cross_val_score or GridSearchCV).",
+            DistillationWarning,
+            stacklevel=4,
+        )
+    callbacks = {
+        name: _callback_names(net.callbacks)
+        for name, net in peers
+        if net.callbacks not in (None, "disable") and len(net.callbacks) > 0
+    }
+    if callbacks:
+        warnings.warn(
+            f"The peers' callbacks {callbacks} never run: MutualDistillationClassifier "
+            "drives the epochs and batches itself, so early stopping, checkpoints, "
+            "learning-rate schedules and scorings do not happen. Remove them "
+            "(callbacks=None); choose max_epochs by cross-validation (GridSearchCV "
+            "over a__max_epochs and b__max_epochs together) instead of early stopping.",
+            DistillationWarning,
+            stacklevel=4,
+        )
+
+
+def _callback_names(callbacks):
+    """Names of skorch callbacks given as instances, classes or (name, callback)."""
+    return [item[0] if isinstance(item, tuple) else _name(item) for item in callbacks]
+
+
+def _name(thing):
+    """A class's or a function's name, or an object's class name."""
+    return getattr(thing, "__name__", type(thing).__name__)
+
+
 def _schedule(peers, n_samples):
     """The shared ``(max_epochs, batch_size)`` of the peers (they share batches)."""
     settings = {name: (net.max_epochs, net.batch_size) for name, net in peers}
@@ -156,7 +202,8 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
         (``torch.nn.LazyLinear``) are sized on the first rows. Give each net its
         module as a class (``module=MyModule, module__hidden=32``): a module
         instance brings the weights it was built with, which ``random_state``
-        then does not decide.
+        then does not decide. Give each net ``train_split=None`` and no callbacks:
+        this estimator runs the training loop and uses neither (a warning says so).
     temperature : float, default=1.0
         Temperature ``T`` of the softmaxes of the KL terms, in [1, 100].
     alpha : float, default=0.5
@@ -201,8 +248,12 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
 
     the other peers' logits taken as constants. As in Algorithm 1 of the paper the
     peers are updated in turn on each batch, peer ``k`` seeing the predictions of
-    the peers already updated on it. The peers' ``train_split`` and callbacks are
-    not used (this estimator runs the training loop); ``predict`` and
+    the peers already updated on it. This estimator runs the training loop, so the
+    peers' ``train_split`` and callbacks are not used: every peer trains on all the
+    rows, and early stopping, checkpoints or learning-rate schedules never run. A
+    :class:`~skdistill.DistillationWarning` says so when a peer has a
+    ``train_split`` (skorch's default holds out a fifth of the rows: give peers
+    ``train_split=None``) or callbacks of its own. ``predict`` and
     ``predict_proba`` run the modules in evaluation mode. X is cast to float32.
 
     References
@@ -229,7 +280,8 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
     ...     return NeuralNetClassifier(MLP, module__hidden=hidden,
     ...                                criterion=torch.nn.CrossEntropyLoss,
     ...                                optimizer=torch.optim.Adam, lr=0.05,
-    ...                                max_epochs=30, batch_size=32)
+    ...                                max_epochs=30, batch_size=32,
+    ...                                train_split=None)  # all rows train
     >>> model = MutualDistillationClassifier([("large", net(32)), ("small", net(8))],
     ...                                      temperature=2.0, random_state=0)
     >>> model = model.fit(X, y)
@@ -331,6 +383,7 @@ class MutualDistillationClassifier(ClassifierMixin, BaseComposition):
         """
         names = _check_peers(self.peers)
         self._check_predict_with(names)
+        _warn_unused_settings(self.peers)
         X, y = validate_data(self, X, y, dtype=[np.float32, np.float64])
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
-from skdistill import MutualDistillationClassifier  # noqa: E402
+from skdistill import DistillationWarning, MutualDistillationClassifier  # noqa: E402
 from skdistill._mutual import mutual_loss  # noqa: E402
 
 
@@ -53,6 +53,7 @@ def tiny_net(hidden=8, **params):
         lr=0.05,
         max_epochs=20,
         batch_size=64,
+        train_split=None,
         verbose=0,
     )
     return SizedNet(TinyMLP, **{**settings, **params})
@@ -229,6 +230,7 @@ def test_three_peers_and_nllloss_peer(iris):
         lr=0.05,
         max_epochs=20,
         batch_size=64,
+        train_split=None,
         verbose=0,
     )
     model = MutualDistillationClassifier(
@@ -297,6 +299,47 @@ def test_skops_refuses_the_peers_with_the_fix(iris, tmp_path):
 
 
 # -- errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "peer_params, message",
+    [
+        ({"train_split": skorch.dataset.ValidSplit(5)}, r"\['a', 'b'\] have a train_split"),
+        (
+            {"callbacks": [skorch.callbacks.EarlyStopping(patience=2)]},
+            r"callbacks \{'a': \['EarlyStopping'\], 'b': \['EarlyStopping'\]\} never run",
+        ),
+        (
+            {"callbacks": [("stop", skorch.callbacks.EarlyStopping)]},
+            r"\{'a': \['stop'\].* early stopping.*Remove them",
+        ),
+    ],
+)
+def test_unused_split_and_callbacks_warn_with_the_fix(iris, peer_params, message):
+    X, y = iris
+    with pytest.warns(DistillationWarning, match=message) as record:
+        model = mutual(peer_params).fit(X, y)
+    assert len(record) == 1
+    assert record[0].filename == __file__  # points at the caller's fit
+    # what the warning says: the loop ignores them, every row trains, no valid_loss
+    for net in model.peers_:
+        assert "valid_loss" not in net[1].history[-1]
+        assert len(net[1].history) == net[1].max_epochs
+
+
+def test_skorch_default_split_warns_and_none_is_quiet(iris):
+    X, y = iris
+    default = mutual().set_params(a__train_split=skorch.NeuralNetClassifier(
+        TinyMLP).train_split)  # fmt: skip
+    with pytest.warns(
+        DistillationWarning,
+        match=r"\['a'\] have a train_split \(ValidSplit\).*a__train_split=None",
+    ):
+        default.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DistillationWarning)
+        mutual(peer_params={"callbacks": "disable"}).fit(X, y)
+        mutual(peer_params={"callbacks": []}).fit(X, y)
 
 
 def test_errors_name_the_fix(iris):
