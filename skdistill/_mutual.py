@@ -142,12 +142,13 @@ def _warn_unused_settings(peers):
         if net.callbacks not in (None, "disable") and len(net.callbacks) > 0
     }
     if callbacks:
+        epochs = " and ".join(f"{name}__max_epochs" for name, _ in peers)
         warnings.warn(
             f"The peers' callbacks {callbacks} never run: MutualDistillationClassifier "
             "drives the epochs and batches itself, so early stopping, checkpoints, "
             "learning-rate schedules and scorings do not happen. Remove them "
             "(callbacks=None); choose max_epochs by cross-validation (GridSearchCV "
-            "over a__max_epochs and b__max_epochs together) instead of early stopping.",
+            f"over {epochs} together) instead of early stopping.",
             DistillationWarning,
             stacklevel=4,
         )
