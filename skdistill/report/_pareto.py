@@ -8,7 +8,7 @@ Rows are dicts with a score column and cost columns, as the sweep writes them.
 import math
 from numbers import Real
 
-__all__ = ["COSTS", "cost_key", "finite", "pareto_rows"]
+__all__ = ["COSTS", "LATENCY_BAND", "cost_key", "finite", "latency_tiers", "pareto_rows"]
 
 #: ``cost`` name -> (column of the rows, words for it).
 COSTS = {
@@ -23,16 +23,63 @@ def finite(value):
     return isinstance(value, Real) and math.isfinite(value)
 
 
+#: Relative width of the band within which two single-row latencies are timing noise:
+#: the medians of the same 15 small students, timed three times in a row on a shared
+#: 2-core machine, moved by up to 12% (4% typically), more than the quartiles of one
+#: run showed for some of them. A latency's half-width is the larger of its measured
+#: half interquartile range (``latency_spread``) and half of this band.
+LATENCY_BAND = 0.10
+
+
+def _number(row, column):
+    value = row.get(column, math.nan)
+    return value if finite(value) else math.inf
+
+
 def cost_key(row, cost_column):
-    """Sort key of a row's cost: latencies to two significant digits (closer ones
-    are timing noise), then the size; NaN last."""
+    """Sort key of a row's cost: the cost, then the size and the complexity; NaN last."""
     value = row[cost_column]
     if not finite(value):
-        return (math.inf, math.inf)
-    if cost_column == "latency_s" and value > 0:
-        value = float(f"{value:.2g}")
-    size = row.get("size_bytes", math.inf)
-    return (value, size if finite(size) else math.inf)
+        return (math.inf, math.inf, math.inf)
+    return (value, _number(row, "size_bytes"), _number(row, "complexity"))
+
+
+def _half_width(row, band):
+    latency, spread = row["latency_s"], row.get("latency_spread", math.nan)
+    return max(band / 2 * latency, spread if finite(spread) else 0.0)
+
+
+def latency_tiers(rows, band=LATENCY_BAND):
+    """Tie groups of the rows' single-row latencies, fastest group 0 (NaN: None).
+
+    Two latencies are tied when their intervals overlap: each is its median
+    ``latency_s`` plus or minus the larger of ``latency_spread`` (half its
+    measured interquartile range) and ``band / 2`` of it. Groups are anchored:
+    the fastest row not yet grouped opens a group, and every slower row tied with
+    it joins, so each group holds the rows indistinguishable from its fastest one.
+    Within a group, :func:`cost_key`'s size and complexity decide.
+
+    Examples
+    --------
+    >>> from skdistill.report._pareto import latency_tiers
+    >>> rows = [{"latency_s": 10e-6, "latency_spread": 1e-6},
+    ...         {"latency_s": 11e-6, "latency_spread": 0.2e-6},
+    ...         {"latency_s": 20e-6, "latency_spread": 1e-6}]
+    >>> latency_tiers(rows)
+    [0, 0, 1]
+    """
+    order = sorted(
+        (i for i, r in enumerate(rows) if finite(r["latency_s"])),
+        key=lambda i: rows[i]["latency_s"],
+    )
+    tiers, tier, anchor = [None] * len(rows), -1, None
+    for i in order:
+        r = rows[i]
+        low = r["latency_s"] - _half_width(r, band)
+        if anchor is None or low > anchor["latency_s"] + _half_width(anchor, band):
+            tier, anchor = tier + 1, r
+        tiers[i] = tier
+    return tiers
 
 
 def pareto_rows(rows, cost_column, score_column="val_score"):
