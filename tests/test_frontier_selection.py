@@ -340,3 +340,16 @@ def test_a_candidate_without_bootstrap_falls_back_to_the_plain_rule():
     rows[0]["val_score"] = 0.90  # out of tolerance: the plain rule refuses it too
     selection = result.select(0.01, cost="size")
     assert selection.row["capacity"] == "sure"  # "unsure" fails its bound
+
+
+def test_a_refused_candidate_does_not_move_the_tie_groups():
+    """Over every row, the refused 9.6 µs student anchors a group that ends before
+    10.9 µs; among the candidates kept, 10.0 and 10.9 µs are tied (10% band)."""
+    rows = [
+        _row("refused", latency=9.6e-6, size=10, val=0.5),
+        _row("big", latency=10.0e-6, size=9000),
+        _row("small", latency=10.9e-6, size=100),
+    ]
+    assert latency_tiers(rows) == [0, 0, 1]  # the table's cost_tier
+    selection = _result(rows).select(0.01, confidence=None)
+    assert selection.row["capacity"] == "small" and selection.tied == ["m big (hard)"]

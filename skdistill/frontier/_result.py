@@ -111,9 +111,9 @@ class Selection:
         Rows held out to confirm the selection.
     tied : list of str
         With ``cost="latency"``: the other candidates within the rule whose
-        latency is tied with the selected one's (the same ``cost_tier``: within
-        their measured spread, at least ``LATENCY_BAND`` apart), beaten by size,
-        complexity, then validation score.
+        latency is tied with the selected one's (the same tie group among the
+        candidates kept: within their measured spread, at least ``LATENCY_BAND``
+        apart), beaten by size, complexity, then validation score.
     """
 
     estimator: object
@@ -455,8 +455,11 @@ class FrontierResult:
         is its median ``latency_s`` plus or minus the larger of its
         ``latency_spread`` (half the interquartile range of its timed blocks) and
         ``LATENCY_BAND / 2`` (5%) of it; rows whose intervals overlap the fastest
-        row of a group belong to that group (``cost_tier``, fastest 0, computed
-        over every row). Selection minimises (tier, size, complexity, -score).
+        row of a group belong to that group. The groups are formed among the
+        candidates the rule kept (anchored at the fastest of them, so that a
+        refused candidate cannot move a group's end), and the selection minimises
+        (group, size, complexity, -score). The table's ``cost_tier`` column is the
+        same grouping over every row, to read the measurements.
 
         Confirmation: the bootstrap measures the noise of the validation rows,
         not the optimism of choosing the best of some thirty candidates and grid
@@ -508,8 +511,8 @@ class FrontierResult:
             if self.rows[i]["val_score"] >= threshold
             and (not finite(lower[i]) or lower[i] >= -tolerance)
         ]
-        key = self._cost_order(cost)
-        within.sort(key=key)
+        tiers = self._tiers(cost, within)
+        within.sort(key=self._cost_order(cost, tiers))
         if within:
             best = within[0]
         else:
@@ -520,14 +523,11 @@ class FrontierResult:
             self._confirm(within, relative_to, kind, tolerance, confirm) if within else {}
         )
         best = confirmation.get("index", best)
-        tied = []
-        if cost == "latency" and within:
-            tiers = latency_tiers(self.rows)
-            tied = [
-                _name(self.rows[i])
-                for i in within
-                if i != best and tiers[i] is not None and tiers[i] == tiers[best]
-            ]
+        tied = [
+            _name(self.rows[i])
+            for i in within
+            if i != best and tiers.get(i) is not None and tiers[i] == tiers.get(best)
+        ]
         return Selection(
             estimator=self.estimators[best],
             row=dict(self.rows[best]),
@@ -553,17 +553,26 @@ class FrontierResult:
             note=confirmation.get("note", ""),
         )
 
-    def _cost_order(self, cost):
+    def _tiers(self, cost, among):
+        """``{row index: latency tie group}`` among the rows ``among`` (empty unless
+        ``cost="latency"``): groups anchored at the fastest candidate kept, so that
+        a candidate the rule refused cannot move where a group ends."""
+        if cost != "latency":
+            return {}
+        tiers = latency_tiers([self.rows[i] for i in among])
+        return dict(zip(among, tiers, strict=True))
+
+    def _cost_order(self, cost, tiers):
         """Sort key of row indices, cheapest first: the cost (with latency, its tie
         group), then size and complexity, then the higher validation score."""
-        tiers = latency_tiers(self.rows) if cost == "latency" else None
 
         def key(i):
             r = self.rows[i]
-            if tiers is None:
+            if cost != "latency":
                 cost_part = cost_key(r, COSTS[cost][0])
             else:  # size_bytes' key is (size, size, complexity)
-                tier = math.inf if tiers[i] is None else tiers[i]
+                tier = tiers.get(i)
+                tier = math.inf if tier is None else tier
                 cost_part = (tier, *cost_key(r, "size_bytes")[1:])
             return (*cost_part, -r["val_score"])
 

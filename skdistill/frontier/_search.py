@@ -356,6 +356,17 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     n_resamples : int, default=200
         Bootstrap resamples of the validation rows (the ``val_score_se`` and
         ``p_within`` columns, and ``confidence``); 0 turns the bootstrap off.
+    confirm_size : float in [0, 1), default=0.3
+        Share of the validation rows (of each class, and of each fold's scoring
+        rows with cross-validation) held out of the selection to confirm it: no
+        score, grid point, bootstrap or rule looks at them; the chosen student
+        must then be within ``tolerance`` of the reference on them too, else the
+        next cheapest candidate kept is tried (3 in all, see
+        :meth:`FrontierResult.select`). This answers the optimism of choosing the
+        best of some thirty candidates and grid points on the same rows, which
+        the bootstrap does not see. 0 turns it off (every validation row then
+        scores the candidates). The default is conservative: it spends 30% of the
+        validation rows to check the choice on rows it has not seen.
     max_time : float, default=None
         Seconds the sweep may take: no candidate starts after that (one that has
         started finishes, and the first always runs); the result says how many
@@ -376,13 +387,20 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         The selected student, its row and the evidence (reference score, rows
         used, threshold).
     best_estimator_ : DistilledClassifier
-        The selected candidate, refitted on the training rows with the default
-        ``calibration_cv`` (candidates map their outputs back to temperature 1 on
-        their training rows, which ranking scores such as ROC-AUC do not see). The
-        scores of the table and of ``selection_`` are those of the candidate as
-        swept (``selection_.estimator``): for scores that see the map (accuracy,
-        log-loss, a multiclass per-class bias) score ``best_estimator_`` again on
-        your validation rows, or deploy ``selection_.estimator``.
+        The deployed student. A hard-label selection (``alpha=0``) is the candidate
+        as swept. A distilled one is refitted on the training rows with the
+        default ``calibration_cv`` (candidates map their outputs back to
+        temperature 1 on their training rows, which saves five fits each and which
+        ranking scores such as ROC-AUC do not see, but accuracy or log-loss do),
+        and scored again: see ``best_score_``.
+    best_score_ : float
+        The score of ``best_estimator_`` as deployed, measured as the table's
+        ``val_score``: on the validation rows used for the selection (the refit
+        has seen only ``X``), or, with cross-validation, the same refit of each
+        fold's training rows on that fold's scoring rows. For a hard-label
+        selection, its row's ``val_score``.
+    best_confirm_score_ : float
+        The same on the confirmation rows (NaN without them).
     teacher_ : classifier
         The fitted teacher: ``teacher`` itself if fitted.
     classes_ : ndarray of shape (n_classes,)
