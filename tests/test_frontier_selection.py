@@ -353,3 +353,16 @@ def test_a_refused_candidate_does_not_move_the_tie_groups():
     assert latency_tiers(rows) == [0, 0, 1]  # the table's cost_tier
     selection = _result(rows).select(0.01, confidence=None)
     assert selection.row["capacity"] == "small" and selection.tied == ["m big (hard)"]
+
+
+@pytest.mark.parametrize("cost", ["latency", "size"])
+def test_sizes_a_few_bytes_apart_are_the_same_model(cost):
+    """A hard student and its distilled twin differ by bytes of parameters: the
+    validation score decides, not the 8 bytes."""
+    rows = [
+        _row("10x2", kind="hard", size=12997, complexity=70, val=0.951),
+        _row("10x2", kind="distilled", size=13005, complexity=70, val=0.958),
+        _row("30x3", size=37000, complexity=400, val=0.99),
+    ]
+    selection = _result(rows).select(0.01, cost=cost, confidence=None)
+    assert (selection.row["capacity"], selection.row["kind"]) == ("10x2", "distilled")

@@ -17,10 +17,12 @@ from ..exceptions import DistillationWarning
 from ..report._pareto import (
     COSTS,
     LATENCY_BAND,
+    SIZE_BAND,
     cost_key,
     finite,
     latency_tiers,
     pareto_rows,
+    size_groups,
 )
 from ._bootstrap import gap_lower_bound, relative_gaps, within_probability
 
@@ -32,6 +34,11 @@ KINDS = ("hard", "distilled")
 #: Candidates tried, cheapest first, on the confirmation rows: each extra try is
 #: another chance for a student to pass there by luck.
 MAX_CONFIRMATIONS = 3
+
+
+def _number(row, column):
+    value = row.get(column, math.nan)
+    return value if finite(value) else math.inf
 
 
 def _name(row):
@@ -185,7 +192,8 @@ class Selection:
             text += (
                 f" Latency tied (within the measured spread, at least "
                 f"{LATENCY_BAND:.0%} apart) with {', '.join(self.tied)}: the smallest "
-                "was kept."
+                f"(sizes within {SIZE_BAND:.0%} equal), then the simplest, then the "
+                "best-scoring was kept."
             )
         if self.confirmed is not None:
             tries = (
@@ -408,7 +416,10 @@ class FrontierResult:
         Among the candidates kept, the cheapest is chosen. With ``cost="latency"``
         latencies within their measured spread are ties (``cost_tier``, see
         below), broken by size, then complexity, then the higher validation
-        score; sizes and complexities are exact. Then, when the sweep held rows
+        score. Sizes within ``SIZE_BAND`` (5%) of each other count as equal (a
+        student fitted on the labels and its distilled twin differ by a few bytes
+        of parameters), with ``cost="latency"`` and ``cost="size"``; complexities
+        are exact. Then, when the sweep held rows
         out of the selection (``confirm_size``), the choice is confirmed there:
         its score on those rows must be within the tolerance of the reference's
         score on the same rows. If it is not, the next cheapest candidate kept
@@ -526,7 +537,7 @@ class FrontierResult:
         tied = [
             _name(self.rows[i])
             for i in within
-            if i != best and tiers.get(i) is not None and tiers[i] == tiers.get(best)
+            if cost == "latency" and i != best and tiers[i][0] == tiers[best][0]
         ]
         return Selection(
             estimator=self.estimators[best],
@@ -554,26 +565,30 @@ class FrontierResult:
         )
 
     def _tiers(self, cost, among):
-        """``{row index: latency tie group}`` among the rows ``among`` (empty unless
-        ``cost="latency"``): groups anchored at the fastest candidate kept, so that
-        a candidate the rule refused cannot move where a group ends."""
-        if cost != "latency":
+        """``{row index: (latency tie group, size group)}`` among the rows ``among``
+        (empty for ``cost="complexity"``): groups anchored at the cheapest candidate
+        kept, so that a candidate the rule refused cannot move where a group ends."""
+        if cost == "complexity":
             return {}
-        tiers = latency_tiers([self.rows[i] for i in among])
-        return dict(zip(among, tiers, strict=True))
+        rows = [self.rows[i] for i in among]
+        sizes = size_groups(rows)
+        latencies = latency_tiers(rows) if cost == "latency" else [0] * len(rows)
+        return {
+            i: (math.inf if t is None else t, math.inf if g is None else g)
+            for i, t, g in zip(among, latencies, sizes, strict=True)
+        }
 
     def _cost_order(self, cost, tiers):
         """Sort key of row indices, cheapest first: the cost (with latency, its tie
-        group), then size and complexity, then the higher validation score."""
+        group; sizes within ``SIZE_BAND`` are equal), then the complexity, then the
+        higher validation score."""
 
         def key(i):
             r = self.rows[i]
-            if cost != "latency":
-                cost_part = cost_key(r, COSTS[cost][0])
-            else:  # size_bytes' key is (size, size, complexity)
-                tier = tiers.get(i)
-                tier = math.inf if tier is None else tier
-                cost_part = (tier, *cost_key(r, "size_bytes")[1:])
+            if cost == "complexity":
+                cost_part = cost_key(r, "complexity")
+            else:
+                cost_part = (*tiers[i], _number(r, "complexity"))
             return (*cost_part, -r["val_score"])
 
         return key

@@ -8,7 +8,16 @@ Rows are dicts with a score column and cost columns, as the sweep writes them.
 import math
 from numbers import Real
 
-__all__ = ["COSTS", "LATENCY_BAND", "cost_key", "finite", "latency_tiers", "pareto_rows"]
+__all__ = [
+    "COSTS",
+    "LATENCY_BAND",
+    "SIZE_BAND",
+    "cost_key",
+    "finite",
+    "latency_tiers",
+    "pareto_rows",
+    "size_groups",
+]
 
 #: ``cost`` name -> (column of the rows, words for it).
 COSTS = {
@@ -30,6 +39,10 @@ def finite(value):
 #: half interquartile range (``latency_spread``) and half of this band.
 LATENCY_BAND = 0.10
 
+#: Relative width of the band within which two pickled sizes are the same model: a
+#: student fitted on the labels and distilled differ by a few bytes of parameters.
+SIZE_BAND = 0.05
+
 
 def _number(row, column):
     value = row.get(column, math.nan)
@@ -44,9 +57,18 @@ def cost_key(row, cost_column):
     return (value, _number(row, "size_bytes"), _number(row, "complexity"))
 
 
-def _half_width(row, band):
-    latency, spread = row["latency_s"], row.get("latency_spread", math.nan)
-    return max(band / 2 * latency, spread if finite(spread) else 0.0)
+def _groups(values, half_widths):
+    """Anchored tie groups of ``values`` (None where not finite), smallest group 0:
+    the smallest value not yet grouped opens a group, and every larger value whose
+    interval (value minus its half-width) reaches the opener's (value plus its
+    half-width) joins it. Anchoring keeps groups from chaining."""
+    order = sorted((i for i, v in enumerate(values) if finite(v)), key=values.__getitem__)
+    groups, group, top = [None] * len(values), -1, -math.inf
+    for i in order:
+        if values[i] - half_widths[i] > top:
+            group, top = group + 1, values[i] + half_widths[i]
+        groups[i] = group
+    return groups
 
 
 def latency_tiers(rows, band=LATENCY_BAND):
@@ -57,7 +79,6 @@ def latency_tiers(rows, band=LATENCY_BAND):
     measured interquartile range) and ``band / 2`` of it. Groups are anchored:
     the fastest row not yet grouped opens a group, and every slower row tied with
     it joins, so each group holds the rows indistinguishable from its fastest one.
-    Within a group, :func:`cost_key`'s size and complexity decide.
 
     Examples
     --------
@@ -68,18 +89,31 @@ def latency_tiers(rows, band=LATENCY_BAND):
     >>> latency_tiers(rows)
     [0, 0, 1]
     """
-    order = sorted(
-        (i for i, r in enumerate(rows) if finite(r["latency_s"])),
-        key=lambda i: rows[i]["latency_s"],
+    values = [r["latency_s"] for r in rows]
+    spreads = [r.get("latency_spread", math.nan) for r in rows]
+    return _groups(
+        values,
+        [
+            max(band / 2 * v, w if finite(w) else 0.0) if finite(v) else 0.0
+            for v, w in zip(values, spreads, strict=True)
+        ],
     )
-    tiers, tier, anchor = [None] * len(rows), -1, None
-    for i in order:
-        r = rows[i]
-        low = r["latency_s"] - _half_width(r, band)
-        if anchor is None or low > anchor["latency_s"] + _half_width(anchor, band):
-            tier, anchor = tier + 1, r
-        tiers[i] = tier
-    return tiers
+
+
+def size_groups(rows, band=SIZE_BAND):
+    """Groups of the rows' sizes within ``band`` of each other (the same model
+    fitted on labels or distilled differs by a few bytes of parameters), smallest
+    group 0; anchored as :func:`latency_tiers`.
+
+    Examples
+    --------
+    >>> from skdistill.report._pareto import size_groups
+    >>> size_groups([{"size_bytes": 12997}, {"size_bytes": 13005},
+    ...              {"size_bytes": 1455}])
+    [1, 1, 0]
+    """
+    values = [r.get("size_bytes", math.nan) for r in rows]
+    return _groups(values, [band / 2 * v if finite(v) else 0.0 for v in values])
 
 
 def pareto_rows(rows, cost_column, score_column="val_score"):
