@@ -267,11 +267,10 @@ def test_best_score_is_the_deployed_students(data):
     assert search.best_score_ == pytest.approx(scorer(search.best_estimator_, X_val, y_val))
     assert math.isnan(search.best_confirm_score_)
     # a distilled selection: refitted, and its score moves with the map
-    from skdistill.frontier._search import _deploy
+    from skdistill.frontier._search import _deploy, _Part
 
     selection = search.result_.select(0.5, cost="size", kind="distilled")
-    part = type("Part", (), {"X": X, "y": y, "X_val": X_val, "y_val": y_val,
-                             "confirm": None, "logits": None, "teacher": teacher})  # fmt: skip
+    part = _Part(X, y, None, teacher, X_val, y_val)  # the teacher labels the rows
     best, score, _ = _deploy(selection, [part], None, scorer)
     assert best is not selection.estimator and best.calibration_cv != "train"
     assert score == pytest.approx(scorer(best, X_val, y_val))
@@ -366,3 +365,26 @@ def test_sizes_a_few_bytes_apart_are_the_same_model(cost):
     ]
     selection = _result(rows).select(0.01, cost=cost, confidence=None)
     assert (selection.row["capacity"], selection.row["kind"]) == ("10x2", "distilled")
+
+
+def test_best_score_with_cross_validation_is_of_fold_refits(data):
+    """With cross-validation, the deployed (refitted) distilled student is scored by
+    refitting it on each fold's training rows, not on rows it was fitted on."""
+    from skdistill._seeding import RandomStreams
+    from skdistill.frontier._search import _deploy, _Plan, _refit
+
+    _, X, y, *_ = data
+    search = CompressionSearch(
+        RandomForestClassifier(n_estimators=10), _students()[1:2], param_grid=GRID,
+        scoring="neg_log_loss", n_resamples=0, tolerance=0.5, random_state=0,
+    ).fit(X, y)  # fmt: skip
+    scorer = get_scorer("neg_log_loss")
+    plan = _Plan(search, X, y, None, None, RandomStreams(0), scorer)
+    folds, final = plan.parts(needs_teacher=False)
+    selection = search.result_.select(0.5, kind="distilled", confirm=False)
+    best, score, confirm = _deploy(selection, folds, final, scorer)
+    expected = np.mean([scorer(_refit(selection.estimator, f), f.X_val, f.y_val)
+                        for f in folds])  # fmt: skip
+    assert score == pytest.approx(expected)
+    assert score < scorer(best, X, y)  # in-sample would flatter it
+    assert np.isfinite(confirm) and np.isfinite(search.best_score_)
