@@ -309,9 +309,11 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     :class:`~skdistill.DistilledClassifier`. It records each one's validation and
     test score, size, complexity, single-row latency and fit time
     (``result_``), then selects the cheapest student whose validation score is
-    within ``tolerance`` of the teacher's (``selection_``); ``predict`` and
-    ``predict_proba`` use it. The teacher's logits are computed once per
-    validation plan and shared by every candidate.
+    within ``tolerance`` of the teacher's, with ``confidence`` (paired bootstrap),
+    latencies within their measured spread counted as ties, and confirms it on
+    validation rows held out of the choice (``confirm_size``; ``selection_``);
+    ``predict`` and ``predict_proba`` use it. The teacher's logits are computed
+    once per validation plan and shared by every candidate.
 
     Read more in the :ref:`User Guide <choosing_a_student>`.
 
