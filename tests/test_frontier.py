@@ -138,9 +138,10 @@ def test_bootstrap_replays_the_scorer(scoring):
     X, y = make_classification(n_samples=200, weights=[0.8], random_state=1)
     model = LogisticRegression().fit(X[:100], y[:100])
     scorer = get_scorer(scoring)
-    got = bootstrap_scores(
+    got, error = bootstrap_scores(
         scorer, [outputs_of(model, X[100:])], model.classes_, [y[100:]], 30, 0
     )
+    assert error == ""
     expected = [
         scorer(model, X[100:][i], y[100:][i]) for (i,) in _resamples([y[100:]], 30, 0)
     ]

@@ -193,6 +193,8 @@ def _summary(args, search, sizes):
             "latency_ratio": teacher["latency_s"] / row["latency_s"],
             "evidence": selection.evidence,
             "within_tolerance": selection.within_tolerance,
+            "confirmed": selection.confirmed,
+            "best_score": search.best_score_,
             "validation": search.result_.validation,
             "biased": search.result_.biased,
             "sweep": search.result_.message,

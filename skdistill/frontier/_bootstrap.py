@@ -107,11 +107,17 @@ def bootstrap_scores(scorer, outputs, classes, ys, n_resamples, seed):
     Returns
     -------
     scores : ndarray of shape (n_resamples,) or None
-        None when the scorer cannot score replayed outputs (a custom scorer that
-        reads the rows themselves).
+        None when there is no bootstrap: ``n_resamples=0``, no outputs, or a
+        scorer that cannot score the replayed outputs (a custom scorer that reads
+        the rows themselves, or fails on a resample).
+    error : str
+        Why a bootstrap asked for could not be made (the scorer's error); empty
+        otherwise.
     """
-    if not n_resamples or not outputs or any(not out for out in outputs):
-        return None
+    if not n_resamples:
+        return None, ""
+    if not outputs or any(not out for out in outputs):
+        return None, "the model gave no predict, predict_proba or decision_function"
     replays = [_Replay(out, classes) for out in outputs]
     try:
         fast = [_fast_auc(scorer, replay, y) for replay, y in zip(replays, ys, strict=True)]
@@ -127,9 +133,15 @@ def bootstrap_scores(scorer, outputs, classes, ys, n_resamples, seed):
             scores[b] = np.mean(
                 [f(idx, y) for f, idx, y in zip(score, indices, ys, strict=True)]
             )
-    except Exception:  # noqa: BLE001 - no uncertainty rather than no sweep
-        return None
-    return scores
+    except Exception as exc:  # noqa: BLE001 - no uncertainty rather than no sweep
+        return None, f"{type(exc).__name__}: {exc}"
+    failed = int(np.sum(~np.isfinite(scores)))
+    if failed:
+        return (
+            None,
+            f"the scorer gave no finite score on {failed} of {n_resamples} resamples",
+        )
+    return scores, ""
 
 
 def _fast_auc(scorer, replay, y):

@@ -36,9 +36,9 @@ from .._distill import DistilledClassifier, _BaseDistiller
 from .._seeding import RandomStreams
 from .._teacher import compute_teacher_logits, fitted_teacher, teacher_classes
 from .._validation import is_fitted, name_of, validate_X
-from ..exceptions import BiasedComparisonWarning
+from ..exceptions import BiasedComparisonWarning, DistillationWarning
 from ..report import make_recall_at_fpr_scorer, model_complexity, model_size
-from ..report._pareto import COSTS
+from ..report._pareto import COSTS, latency_tiers
 from ._bootstrap import bootstrap_scores, outputs_of
 from ._candidates import resolve_candidates
 from ._result import FrontierResult
@@ -95,11 +95,23 @@ def _describe(config):
 
 
 class _Part:
-    """Rows a candidate is fitted on (with the teacher's logits), and scored on."""
+    """Rows a candidate is fitted on (with the teacher's logits), scored on (the
+    selection rows) and confirmed on (held out from the selection; None: none)."""
 
-    def __init__(self, X, y, logits, teacher, X_val=None, y_val=None):
+    def __init__(self, X, y, logits, teacher, X_val=None, y_val=None, confirm=None):
         self.X, self.y, self.logits, self.teacher = X, y, logits, teacher
         self.X_val, self.y_val = X_val, y_val
+        self.confirm = confirm
+
+
+def _confirm_score(scorer, model, part):
+    """The model's score on the part's confirmation rows (NaN: none, or failed)."""
+    if part.confirm is None:
+        return math.nan
+    try:
+        return float(scorer(model, *part.confirm))
+    except Exception:  # noqa: BLE001 - an unconfirmable candidate, not a failed sweep
+        return math.nan
 
 
 def _fit_one(candidate, config, part, seed):
@@ -145,17 +157,19 @@ def _evaluate(candidate, folds, final, configs, scorer, test, seed, deadline, bo
 
 
 def _evaluate_fitted(candidate, folds, final, configs, scorer, test, seed, boot):
-    scores, first, outputs = [], [], []
+    scores, first, outputs, confirms = [], [], [], []
     for config in configs:
-        fold_scores, fold_outputs = [], []
+        fold_scores, fold_outputs, fold_confirms = [], [], []
         for k, fold in enumerate(folds):
             model, seconds = _fit_one(candidate, config, fold, seed)
             fold_scores.append(float(scorer(model, fold.X_val, fold.y_val)))
             fold_outputs.append(outputs_of(model, fold.X_val))
+            fold_confirms.append(_confirm_score(scorer, model, fold))
             if k == 0:
                 first.append((model, seconds))
         scores.append(fold_scores)
         outputs.append(fold_outputs)
+        confirms.append(float(np.mean(fold_confirms)))
     means = [np.mean(s) for s in scores]
     best = 1 + int(np.argmax(means[1:])) if len(configs) > 1 else 0
     out = []
@@ -166,8 +180,10 @@ def _evaluate_fitted(candidate, folds, final, configs, scorer, test, seed, boot)
             first[i] if final is None else _fit_one(candidate, configs[i], final, seed)
         )
         row = _row(candidate, kind, configs[i], scores[i], model, seconds, scorer, test)
+        row["confirm_score"] = confirms[i]
         ys = [fold.y_val for fold in folds]
-        resampled = bootstrap_scores(scorer, outputs[i], model.classes_, ys, *boot)
+        resampled, error = bootstrap_scores(scorer, outputs[i], model.classes_, ys, *boot)
+        row["bootstrap_error"] = error
         if resampled is not None:
             row["val_score_se"] = float(np.std(resampled))
         out.append((row, model, resampled))
@@ -187,11 +203,15 @@ def _row(candidate, kind, config, scores, model, seconds, scorer, test=None):
         "val_score_std": float(np.std(scores)) if scores else math.nan,
         "val_score_se": math.nan,
         "p_within": math.nan,
+        "bootstrap_error": "",
+        "confirm_score": math.nan,
         "test_score": math.nan,
         "size_bytes": math.nan,
         "complexity": math.nan,
         "complexity_unit": "",
         "latency_s": math.nan,
+        "latency_spread": math.nan,
+        "cost_tier": None,
         "latency_path": "",
         "latency_sklearn_s": math.nan,
         "fit_time_s": float(seconds),
@@ -216,7 +236,8 @@ def _row(candidate, kind, config, scores, model, seconds, scorer, test=None):
 def _latencies(models, X_sample):
     """Single-row latency of each model on its fastest serving path, and through sklearn.
 
-    ``{name: (seconds, path, sklearn_seconds)}``, from one interleaved
+    ``{name: (seconds, spread, path, sklearn_seconds)}`` (``spread``: half the
+    interquartile range of the timed blocks on that path), from one interleaved
     :func:`~skdistill.report.serving_speed` run over the teacher and every candidate
     on :data:`_SERVING_PATHS` (compiling every candidate would cost the sweep about a
     second per 1,000 nodes, and for small students it is as fast as ONNX). The
@@ -231,9 +252,19 @@ def _latencies(models, X_sample):
             models, X_sample, paths=_SERVING_PATHS, n_calls=_N_LATENCY_CALLS
         )
     return {
-        name: (s.fastest_latency, s.fastest, s.latency.get("sklearn", math.nan))
+        name: (
+            s.fastest_latency,
+            _half_iqr(s),
+            s.fastest,
+            s.latency.get("sklearn", math.nan),
+        )
         for name, s in speeds.items()
     }
+
+
+def _half_iqr(speed):
+    low, high = speed.spread.get(speed.fastest, (math.nan, math.nan))
+    return (high - low) / 2
 
 
 # -- progress ------------------------------------------------------------------------------
@@ -278,9 +309,11 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     :class:`~skdistill.DistilledClassifier`. It records each one's validation and
     test score, size, complexity, single-row latency and fit time
     (``result_``), then selects the cheapest student whose validation score is
-    within ``tolerance`` of the teacher's (``selection_``); ``predict`` and
-    ``predict_proba`` use it. The teacher's logits are computed once per
-    validation plan and shared by every candidate.
+    within ``tolerance`` of the teacher's, with ``confidence`` (paired bootstrap),
+    latencies within their measured spread counted as ties, and confirms it on
+    validation rows held out of the choice (``confirm_size``; ``selection_``);
+    ``predict`` and ``predict_proba`` use it. The teacher's logits are computed
+    once per validation plan and shared by every candidate.
 
     Read more in the :ref:`User Guide <choosing_a_student>`.
 
@@ -325,6 +358,17 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     n_resamples : int, default=200
         Bootstrap resamples of the validation rows (the ``val_score_se`` and
         ``p_within`` columns, and ``confidence``); 0 turns the bootstrap off.
+    confirm_size : float in [0, 1), default=0.3
+        Share of the validation rows (of each class, and of each fold's scoring
+        rows with cross-validation) held out of the selection to confirm it: no
+        score, grid point, bootstrap or rule looks at them; the chosen student
+        must then be within ``tolerance`` of the reference on them too, else the
+        next cheapest candidate kept is tried (3 in all, see
+        :meth:`FrontierResult.select`). This answers the optimism of choosing the
+        best of some thirty candidates and grid points on the same rows, which
+        the bootstrap does not see. 0 turns it off (every validation row then
+        scores the candidates). The default is conservative: it spends 30% of the
+        validation rows to check the choice on rows it has not seen.
     max_time : float, default=None
         Seconds the sweep may take: no candidate starts after that (one that has
         started finishes, and the first always runs); the result says how many
@@ -345,13 +389,20 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         The selected student, its row and the evidence (reference score, rows
         used, threshold).
     best_estimator_ : DistilledClassifier
-        The selected candidate, refitted on the training rows with the default
-        ``calibration_cv`` (candidates map their outputs back to temperature 1 on
-        their training rows, which ranking scores such as ROC-AUC do not see). The
-        scores of the table and of ``selection_`` are those of the candidate as
-        swept (``selection_.estimator``): for scores that see the map (accuracy,
-        log-loss, a multiclass per-class bias) score ``best_estimator_`` again on
-        your validation rows, or deploy ``selection_.estimator``.
+        The deployed student. A hard-label selection (``alpha=0``) is the candidate
+        as swept. A distilled one is refitted on the training rows with the
+        default ``calibration_cv`` (candidates map their outputs back to
+        temperature 1 on their training rows, which saves five fits each and which
+        ranking scores such as ROC-AUC do not see, but accuracy or log-loss do),
+        and scored again: see ``best_score_``.
+    best_score_ : float
+        The score of ``best_estimator_`` as deployed, measured as the table's
+        ``val_score``: on the validation rows used for the selection (the refit
+        has seen only ``X``), or, with cross-validation, the same refit of each
+        fold's training rows on that fold's scoring rows. For a hard-label
+        selection, its row's ``val_score``.
+    best_confirm_score_ : float
+        The same on the confirmation rows (NaN without them).
     teacher_ : classifier
         The fitted teacher: ``teacher`` itself if fitted.
     classes_ : ndarray of shape (n_classes,)
@@ -433,6 +484,7 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ],
         "confidence": [Interval(Real, 0, 1, closed="neither"), None],
         "n_resamples": [Interval(Integral, 0, None, closed="left")],
+        "confirm_size": [Interval(Real, 0, 1, closed="left")],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "n_jobs": [Integral, None],
         "verbose": ["verbose"],
@@ -452,6 +504,7 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         relative_to="teacher",
         confidence=0.8,
         n_resamples=200,
+        confirm_size=0.3,
         max_time=None,
         n_jobs=None,
         verbose=0,
@@ -467,6 +520,7 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.relative_to = relative_to
         self.confidence = confidence
         self.n_resamples = n_resamples
+        self.confirm_size = confirm_size
         self.max_time = max_time
         self.n_jobs = n_jobs
         self.verbose = verbose
@@ -558,22 +612,23 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 resampled.append(scores)
 
         teacher_row = plan.teacher_row(scorer, test)
-        X_sample = safe_indexing(
-            validation[0] if validation else X, np.arange(min(_N_LATENCY_ROWS, X.shape[0]))
-        )
+        timed = validation[0] if validation else X  # X_val may have fewer rows than X
+        X_sample = safe_indexing(timed, np.arange(min(_N_LATENCY_ROWS, timed.shape[0])))
         fitted = {str(i): m for i, m in enumerate(estimators) if m is not None}
         latencies = _latencies({"teacher": plan.teacher, **fitted}, X_sample)
         (
             teacher_row["latency_s"],
+            teacher_row["latency_spread"],
             teacher_row["latency_path"],
             teacher_row["latency_sklearn_s"],
         ) = latencies["teacher"]
-        for key, (seconds, path, sklearn_seconds) in latencies.items():
+        for key, (seconds, spread, path, sklearn_seconds) in latencies.items():
             if key != "teacher":
                 row = rows[int(key)]
-                row["latency_s"], row["latency_path"] = seconds, path
-                row["latency_sklearn_s"] = sklearn_seconds
-        for row in rows:
+                row["latency_s"], row["latency_spread"] = seconds, spread
+                row["latency_path"], row["latency_sklearn_s"] = path, sklearn_seconds
+        for row, tier in zip(rows, latency_tiers(rows), strict=True):
+            row["cost_tier"] = tier
             row["teacher_test_score"] = teacher_row["test_score"]
 
         failed = sum(1 for row in rows if row["error"]) // 2
@@ -586,6 +641,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         if failed:
             message += f"; {failed} failed (see the error column)"
+        bootstrap = _bootstrap(plan, folds, scorer, resampled, boot)
+        _warn_bootstrap(rows, bootstrap)
         self.result_ = FrontierResult(
             rows=rows,
             estimators=estimators,
@@ -595,7 +652,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             validation=plan.description,
             biased=plan.biased,
             bias=_bias(rows) if test is not None else {},
-            bootstrap=_bootstrap(plan, folds, scorer, resampled, boot),
+            bootstrap=bootstrap,
+            confirmation=plan.confirmation(),
             complete=skipped == 0,
             message=message,
             seconds=seconds,
@@ -606,8 +664,8 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.selection_ = self.result_.select(
             self.tolerance, self.relative_to, confidence=self.confidence
         )
-        self.best_estimator_ = _refit(
-            self.selection_.estimator, folds[0] if final is None else final
+        self.best_estimator_, self.best_score_, self.best_confirm_score_ = _deploy(
+            self.selection_, folds, final, scorer
         )
         self.teacher_ = plan.teacher
         self.classes_ = np.asarray(self.best_estimator_.classes_)
@@ -687,12 +745,63 @@ class CompressionSearch(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
 
 def _refit(model, part):
-    """The selected candidate refitted with the default (out-of-fold) output map."""
-    if model.alpha == 0:
-        return model
+    """The candidate refitted on ``part`` with the default (out-of-fold) output map."""
     default = inspect.signature(DistilledClassifier).parameters["calibration_cv"].default
-    refit = clone(model).set_params(calibration_cv=default)
+    refit = clone(model).set_params(calibration_cv=default, teacher=part.teacher)
     return refit.fit(part.X, part.y, teacher_logits=part.logits)
+
+
+def _deploy(selection, folds, final, scorer):
+    """``(best_estimator_, best_score_, best_confirm_score_)``.
+
+    A hard-label candidate (``alpha=0``) has no output map: it is deployed as
+    swept, with its row's scores. A distilled one is refitted with the default
+    out-of-fold map, and that refit is scored again the way its row was: on the
+    validation rows (it is fitted on ``X`` alone), or, with cross-validation, the
+    refit of each fold's training rows on that fold's scoring rows.
+    """
+    model, row = selection.estimator, selection.row
+    if model.alpha == 0:
+        return model, row["val_score"], row["confirm_score"]
+    best = _refit(model, folds[0] if final is None else final)
+    fits = [best] if final is None else [_refit(model, fold) for fold in folds]
+    score = np.mean(
+        [scorer(fit, fold.X_val, fold.y_val) for fit, fold in zip(fits, folds, strict=True)]
+    )
+    confirm = np.mean(
+        [_confirm_score(scorer, fit, fold) for fit, fold in zip(fits, folds, strict=True)]
+    )
+    return best, float(score), float(confirm)
+
+
+def _warn_bootstrap(rows, bootstrap):
+    """One warning when the paired bootstrap failed, for the teacher or candidates:
+    they are then selected by the plain rule."""
+    failed = [r for r in rows if r["bootstrap_error"]]
+    teacher = bootstrap.get("teacher_error", "")
+    if teacher:
+        what = (
+            f"of the teacher failed ({teacher}), so every candidate is selected by the "
+            "plain rule"
+        )
+    elif failed:
+        first = failed[0]
+        what = (
+            f"failed for {len(failed)} of {len(rows)} candidate rows (first: "
+            f"{first['family']} {first['capacity']} ({first['kind']}), "
+            f"{first['bootstrap_error']}); those are selected by the plain rule"
+        )
+    else:
+        return
+    warnings.warn(
+        f"The paired bootstrap of the validation scores {what} (the validation score "
+        "within the tolerance, without confidence); see the bootstrap_error column of "
+        "the table. A scorer that reads the rows themselves, or fails on resampled "
+        "rows, cannot be bootstrapped: pass a scorer of the model's outputs, or "
+        "n_resamples=0 to turn the bootstrap off.",
+        DistillationWarning,
+        stacklevel=3,
+    )
 
 
 def _bootstrap(plan, folds, scorer, resampled, boot):
@@ -702,13 +811,14 @@ def _bootstrap(plan, folds, scorer, resampled, boot):
     if not n_resamples:
         return {}
     ys = [fold.y_val for fold in folds]
-    teacher = bootstrap_scores(
+    teacher, error = bootstrap_scores(
         scorer, plan.teacher_outputs, teacher_classes(plan.teacher), ys, *boot
     )
     nan = np.full(n_resamples, np.nan)
     return {
         "n_resamples": n_resamples,
         "teacher": nan if teacher is None else teacher,
+        "teacher_error": error,
         "scores": np.array([nan if r is None else r for r in resampled]).reshape(
             len(resampled), n_resamples
         ),
@@ -799,8 +909,46 @@ class _Plan:
         self.biased = False
         self.warning = ""
         self.teacher_val_score = math.nan
+        self.teacher_confirm_score = math.nan
         self.teacher_outputs = []  # per fold, on its validation rows (the bootstrap)
         self.description = ""
+        self.n_confirm = 0  # rows held out to confirm the selection
+        self.no_confirm = ""  # why there are none, when confirm_size asked for some
+
+    def _split(self, scoring_rows):
+        """Per fold (labels of its scoring rows): ``(selection, confirmation)``
+        indices, ``confirm_size`` of each class held out; confirmation None when
+        it is off, or when a class has too few rows to keep some on each side."""
+        size = self.search.confirm_size
+        if not size:
+            return [(np.arange(len(y)), None) for y in scoring_rows]
+        rng = np.random.default_rng(self.streams.seed("confirm"))
+        splits = []
+        for y in scoring_rows:
+            select, confirm = [], []
+            for c in np.unique(y):
+                rows = rng.permutation(np.flatnonzero(y == c))
+                if len(rows) < 2:
+                    self.no_confirm = (
+                        f"class {c!r} has {len(rows)} scoring row(s) in a fold, too few to "
+                        f"hold out confirm_size={size:g} of them"
+                    )
+                    return [(np.arange(len(y)), None) for y in scoring_rows]
+                k = min(max(round(size * len(rows)), 1), len(rows) - 1)
+                confirm.append(rows[:k])
+                select.append(rows[k:])
+            splits.append(
+                (np.sort(np.concatenate(select)), np.sort(np.concatenate(confirm)))
+            )
+        return splits
+
+    def _confirm_words(self):
+        if self.n_confirm:
+            return (
+                f"; {self.n_confirm} of them held out to confirm the selection "
+                f"(confirm_size={self.search.confirm_size:g}), never used to choose"
+            )
+        return f"; no confirmation rows ({self.no_confirm})" if self.no_confirm else ""
 
     def _labeler(self, teacher, needs_teacher):
         """The ``teacher`` parameter of the candidates' distillers."""
@@ -813,17 +961,27 @@ class _Plan:
         labeler = self._labeler(self.teacher, needs_teacher)
         if self.validation is not None:
             X_val, y_val = self.validation
+            n_val = len(y_val)
+            ((select, confirm),) = self._split([y_val])
+            confirm = None if confirm is None else (
+                safe_indexing(X_val, confirm), y_val[confirm]
+            )  # fmt: skip
+            X_val, y_val = safe_indexing(X_val, select), y_val[select]
+            part = _Part(X, y, logits, labeler, X_val, y_val, confirm)
             self.teacher_val_score = float(self.scorer(self.teacher, X_val, y_val))
+            self.teacher_confirm_score = _confirm_score(self.scorer, self.teacher, part)
             self.teacher_outputs = [outputs_of(self.teacher, X_val)]
-            self.description = f"{len(y_val)} validation rows (X_val)"
-            return [_Part(X, y, logits, labeler, X_val, y_val)], None
+            self.n_confirm = 0 if confirm is None else len(confirm[1])
+            self.description = f"{n_val} validation rows (X_val)" + self._confirm_words()
+            return [part], None
         if isinstance(search.cv, Integral):  # shuffled: rows may come sorted
             cv = StratifiedKFold(
                 search.cv, shuffle=True, random_state=self.streams.seed("cv")
             )
         else:
             cv = check_cv(search.cv, y, classifier=True)
-        folds, teacher_scores = [], []
+        folds, teacher_scores, teacher_confirms = [], [], []
+        splits = []
         for k, (train, test) in enumerate(cv.split(X, y)):
             if self.mask is not None:
                 test = test[~self.mask[test]]
@@ -833,8 +991,18 @@ class _Plan:
                         "teacher has not seen, not of two classes, too few to score. "
                         "Pass fewer folds (cv=2), or X_val and y_val."
                     )
+            splits.append((train, test))
+        held_out = self._split([y[test] for _, test in splits])
+        for k, ((train, test), (select, confirm)) in enumerate(
+            zip(splits, held_out, strict=True)
+        ):
+            confirm = None if confirm is None else test[confirm]
+            test = test[select]
             X_train, y_train = safe_indexing(X, train), y[train]
             X_test, y_test = safe_indexing(X, test), y[test]
+            if confirm is not None:
+                confirm = (safe_indexing(X, confirm), y[confirm])
+                self.n_confirm += len(confirm[1])
             if self.prefit:
                 teacher, fold_logits = self.teacher, logits[train]
             else:
@@ -843,19 +1011,21 @@ class _Plan:
                     seed=lambda t, k=k: self.streams.seeded(t, "teacher", str(k)),
                 )  # fmt: skip
                 fold_logits = compute_teacher_logits(teacher, X_train)
-            teacher_scores.append(float(self.scorer(teacher, X_test, y_test)))
-            self.teacher_outputs.append(outputs_of(teacher, X_test))
-            folds.append(
-                _Part(
-                    X_train,
-                    y_train,
-                    fold_logits,
-                    self._labeler(teacher, needs_teacher),
-                    X_test,
-                    y_test,
-                )  # fmt: skip
+            part = _Part(
+                X_train,
+                y_train,
+                fold_logits,
+                self._labeler(teacher, needs_teacher),
+                X_test,
+                y_test,
+                confirm,
             )
+            teacher_scores.append(float(self.scorer(teacher, X_test, y_test)))
+            teacher_confirms.append(_confirm_score(self.scorer, teacher, part))
+            self.teacher_outputs.append(outputs_of(teacher, X_test))
+            folds.append(part)
         self.teacher_val_score = float(np.mean(teacher_scores))
+        self.teacher_confirm_score = float(np.mean(teacher_confirms))
         n = len(folds)
         if not self.prefit:
             self.description = (
@@ -885,12 +1055,25 @@ class _Plan:
                 "has not seen), teacher_train_mask (which rows of X it was fitted on), "
                 "or an unfitted teacher (cross-fitted here)."
             )
+        self.description += self._confirm_words()
         return folds, _Part(X, y, logits, labeler)
+
+    def confirmation(self):
+        """What :attr:`FrontierResult.confirmation` records."""
+        if not self.n_confirm:
+            return {"n_rows": 0, "note": self.no_confirm}
+        return {
+            "n_rows": self.n_confirm,
+            "size": float(self.search.confirm_size),
+            "teacher_score": self.teacher_confirm_score,
+            "note": "",
+        }
 
     def teacher_row(self, scorer, test):
         """The teacher measured like a candidate (latency filled in later)."""
         return {
             "val_score": self.teacher_val_score,
+            "confirm_score": self.teacher_confirm_score,
             "test_score": float(scorer(self.teacher, *test)) if test else math.nan,
             "size_bytes": model_size(self.teacher),
             "latency_s": math.nan,

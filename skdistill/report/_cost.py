@@ -279,12 +279,13 @@ def _predict_method(model):
     raise TypeError(f"{name_of(model)} has no predict method to time.")
 
 
-def _interleaved(methods, inputs, block=1):
+def _interleaved(methods, inputs, block=1, samples=None):
     """Median seconds per call of each method, over rounds in a rotating order.
 
     Each round gives every model ``block`` consecutive calls (its caches stay warm,
     as when it serves alone; calling models one by one in turn made fast models
     look 2-3x slower next to a slow one), and rotates which model goes first.
+    A ``samples`` dict receives each method's seconds per call in every round.
     """
     names = list(methods)
     for name in names:
@@ -299,4 +300,6 @@ def _interleaved(methods, inputs, block=1):
             for data in chunk:
                 method(data)
             times[name].append((time.perf_counter() - start) / len(chunk))
+    if samples is not None:
+        samples.update(times)
     return {name: float(np.median(values)) for name, values in times.items()}

@@ -60,6 +60,9 @@ class ServingSpeed:
         For each path that was not timed, the reason (the error of the exporter or
         the converter, a prediction that differs from ``predict_proba``, a model
         too large to compile).
+    spread : dict of str to tuple of float, default={}
+        For each path timed, the first and third quartiles of the seconds per
+        call over the timed blocks: how much the latency moved during the run.
 
     See Also
     --------
@@ -77,6 +80,7 @@ class ServingSpeed:
 
     latency: dict = field(default_factory=dict)
     unavailable: dict = field(default_factory=dict)
+    spread: dict = field(default_factory=dict)
 
     @property
     def fastest(self):
@@ -157,7 +161,8 @@ def serving_speed(
     speeds : dict of str to ServingSpeed, or ServingSpeed
         For each name (or, given one model, for it): a ``ServingSpeed`` with
         ``latency``, the median seconds of one single-row call on each path that
-        was timed, ``unavailable``, the reason for each other path, ``fastest``,
+        was timed, ``spread``, the quartiles of those seconds over the timed
+        blocks, ``unavailable``, the reason for each other path, ``fastest``,
         the path of the lowest latency, ``fastest_latency``, its seconds, and
         ``describe()``, all of it as one line.
 
@@ -234,15 +239,27 @@ def serving_speed(
                     )
                 except Exception as exc:  # any failure of a path makes it unavailable
                     unavailable[name][path] = _reason(exc)
+        samples = {}
         with threadpool_limits(1):
             latency = (
-                _interleaved(serve, list(range(n_calls)), block=max(1, n_calls // 10))
+                _interleaved(
+                    serve,
+                    list(range(n_calls)),
+                    block=max(1, n_calls // 10),
+                    samples=samples,
+                )  # fmt: skip
                 if serve
                 else {}
             )
     speeds = {
         name: ServingSpeed(
-            {p: latency[name, p] for p in paths if (name, p) in latency}, unavailable[name]
+            {p: latency[name, p] for p in paths if (name, p) in latency},
+            unavailable[name],
+            {
+                p: tuple(float(q) for q in np.quantile(samples[name, p], [0.25, 0.75]))
+                for p in paths
+                if (name, p) in samples
+            },
         )
         for name in named
     }
