@@ -140,7 +140,13 @@ def validate_X(X, *, estimator, allow_nan=None):
     """
     finite = False if allow_nan is None else ("allow-nan" if allow_nan else True)
     if hasattr(X, "iloc"):
-        check_array(X, dtype=None, ensure_all_finite=finite, estimator=estimator)
+        # The numeric columns: check_array on the whole frame casts it to float64
+        # when a bool column sits beside a string category one, and fails.
+        checked = X
+        if hasattr(X, "select_dtypes") and X.size:  # an empty frame: sklearn's message
+            checked = X.select_dtypes(include="number")
+        if checked.size or not X.size:
+            check_array(checked, dtype=None, ensure_all_finite=finite, estimator=estimator)
         return X
     return check_array(
         X,

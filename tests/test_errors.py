@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import NotFittedError
@@ -390,3 +390,34 @@ def test_unrelated_student_errors_pass_unchanged(data, teacher):
 
     with pytest.raises(ValueError, match="^the student broke on its own$"):
         DistilledClassifier(teacher, _Broken()).fit(X, y)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_frame_with_bool_and_string_category_columns_fits(task):
+    """A bool column beside a string category one: scikit-learn's check_array casts
+    such a frame to float64 and failed ("Cannot cast str dtype to float64"); the
+    distillers check the numeric columns, and still refuse infinity there."""
+    pd = pytest.importorskip("pandas")
+    lgb = pytest.importorskip("lightgbm")
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.normal(size=200),
+            "online": rng.rand(200) < 0.4,
+            "shop": pd.Categorical(rng.choice(["web", "pos", "atm"], size=200)),
+        }
+    )
+    signal = frame["amount"] + frame["online"] + (frame["shop"] == "web")
+    kw = dict(n_estimators=10, verbose=-1)
+    if task == "classification":
+        y = (signal > 0.8).astype(int).to_numpy()
+        teacher = lgb.LGBMClassifier(**kw).fit(frame, y)
+        model = DistilledClassifier(teacher, lgb.LGBMClassifier(**kw))
+    else:
+        y = signal.to_numpy(dtype=float)
+        teacher = lgb.LGBMRegressor(**kw).fit(frame, y)
+        model = DistilledRegressor(teacher, lgb.LGBMRegressor(**kw))
+    assert model.fit(frame, y).predict(frame).shape == (200,)
+    frame.loc[3, "amount"] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        clone(model).fit(frame, y)
