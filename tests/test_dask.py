@@ -198,14 +198,15 @@ _TOLERANCE = {
 }
 
 
-def _fitted_twins(framework, X, y, chunks):
+def _fitted_twins(framework, X, y, chunks, strategy="auto"):
     """The same distiller fitted in memory and on the cluster: (expected, model)."""
     teacher = _teacher("hgb", X, y)
     local, on_dask = _students(framework)
     params = dict(temperature=2.0, alpha=0.7, calibration_cv="train", random_state=0)
     expected = DistilledClassifier(teacher, local, **params).fit(X, y)
     dX, dy = da.from_array(X, chunks=chunks), da.from_array(y, chunks=chunks)
-    return expected, DistilledClassifier(teacher, on_dask, **params).fit(dX, dy)
+    model = DistilledClassifier(teacher, on_dask, strategy=strategy, **params)
+    return expected, model.fit(dX, dy)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -564,19 +565,28 @@ def test_sample_keeps_each_class_share_per_block(client):
 #: 2 workers vs in memory, binary. XGBoost: the same trees on these 600 rows (max |dp|
 #: measured 7e-8: fewer distinct values than bins, so the merged quantile sketch finds
 #: the in-memory bins; on 10,000 rows the bins differ and max |dp| reached 0.29).
-#: LightGBM's data-parallel learner finds each feature's bins from the rows of one
-#: worker and the partition-to-worker assignment varies from run to run, so single
-#: rows can move far (max |dp| measured 0.46-0.56 on 600-4000 rows) while the student
-#: stays close on average (mean |dp| 0.018-0.025, 98-99% equal labels).
-_TOLERANCE_2_WORKERS = {"xgboost": (1e-6, 1e-6, 1.0), "lightgbm": (1.0, 0.05, 0.97)}
+#: LightGBM with the in-memory bins forced on the workers (bins="global", the
+#: default): the in-memory student up to rounding. With LightGBM's own per-worker bins
+#: (bins="worker") each feature's bins come from the rows of one worker, and the
+#: partition-to-worker assignment varies from run to run, so single rows can move far
+#: (max |dp| measured 0.46-0.56 on 600-4000 rows) while the student stays close on
+#: average (mean |dp| 0.018-0.025, 98-99% equal labels).
+_TOLERANCE_2_WORKERS = {
+    ("xgboost", "global"): (1e-6, 1e-6, 1.0),
+    ("lightgbm", "global"): (1e-9, 1e-10, 1.0),
+    ("lightgbm", "worker"): (1.0, 0.05, 0.97),
+}
 
 
-@pytest.mark.parametrize("framework", ["lightgbm", "xgboost"])
-def test_two_worker_students_close_to_in_memory(client2, framework):
+@pytest.mark.parametrize(
+    "framework, bins",
+    [("lightgbm", "global"), ("lightgbm", "worker"), ("xgboost", "global")],
+)
+def test_two_worker_students_close_to_in_memory(client2, framework, bins):
     X, y = _data(n=600)
-    expected, model = _fitted_twins(framework, X, y, 150)
+    expected, model = _fitted_twins(framework, X, y, 150, DaskStrategy(bins=bins))
     diff = np.abs(model.predict_proba(X) - expected.predict_proba(X))[:, 1]
-    largest, mean, agree = _TOLERANCE_2_WORKERS[framework]
+    largest, mean, agree = _TOLERANCE_2_WORKERS[framework, bins]
     assert diff.max() <= largest and diff.mean() <= mean
     assert np.mean(model.predict(X) == expected.predict(X)) >= agree
 
@@ -708,7 +718,7 @@ def test_fit_on_lazily_generated_rows_finishes(client2, source, student):
         rows, np.full(len(rows), -1)
     )
     diff = np.abs(model.predict_proba(rows) - expected.predict_proba(rows))[:, 1]
-    largest, mean, agree = _TOLERANCE_2_WORKERS[student]
+    largest, mean, agree = _TOLERANCE_2_WORKERS[student, "global"]
     assert diff.max() <= largest and diff.mean() <= mean
     # LightGBM on 2 workers: labels compared where the in-memory student is not
     # within 0.1 of a tie (these generated rows put many near one).
@@ -810,7 +820,7 @@ def test_generated_frame_fits_on_every_route(client2, student):
         return
     expected = DistilledClassifier(teacher, local, **params).fit(rows, np.full(600, -1))
     diff = np.abs(model.predict_proba(rows) - expected.predict_proba(rows))[:, 1]
-    largest, mean, _ = _TOLERANCE_2_WORKERS.get(student, (0.0, 0.0, 1.0))
+    largest, mean, _ = _TOLERANCE_2_WORKERS.get((student, "global"), (0.0, 0.0, 1.0))
     assert diff.max() <= largest and diff.mean() <= mean
 
 
@@ -898,3 +908,151 @@ def test_lightgbm_multiclass_cluster_fit_is_the_in_memory_fit_on_expanded_rows(c
         atol=1e-10,
     )
     np.testing.assert_allclose(init, np.log((q * weight[:, None]).sum(0) / weight.sum()))
+
+
+# -- LightGBM bins on the cluster ---------------------------------------------------------
+
+
+def _messy_frame(n=800, seed=0):
+    """Numeric columns of every kind LightGBM bins: NaN, zeros, few values, a
+    constant, bool, ints, a heavy tail."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(
+        {
+            "normal": rng.standard_normal(n),
+            "with_nan": np.where(rng.random(n) < 0.2, np.nan, rng.standard_normal(n)),
+            "zeros": np.where(rng.random(n) < 0.5, 0.0, rng.exponential(size=n)),
+            "few": rng.integers(-2, 3, size=n).astype(float),
+            "constant": np.full(n, 7.0),
+            "flag": rng.random(n) < 0.3,
+            "count": rng.poisson(3, size=n),
+            "tail": rng.standard_cauchy(n),
+        }
+    )
+    score = X["normal"] + np.nan_to_num(X["with_nan"]) + X["few"] - X["flag"]
+    y = (score + rng.standard_normal(n) > 0).astype(int).to_numpy()
+    return X, y
+
+
+def test_lightgbm_bin_bounds_are_lightgbms_own():
+    """Forcing the bounds read back gives LightGBM's in-memory model exactly, on
+    every column kind (NaN, zeros, few values, constant, bool, ints, heavy tail)."""
+    lgb = pytest.importorskip("lightgbm")
+    import json
+
+    from skdistill.strategies._bins import lightgbm_bin_bounds
+
+    X, y = _messy_frame()
+    kw = dict(n_estimators=15, num_leaves=7, min_child_samples=5, verbose=-1)
+    bounds, n_bins = lightgbm_bin_bounds(X, kw)
+    assert set(bounds) == set(n_bins) == {0, 1, 2, 3, 5, 6, 7}  # all but the constant
+    assert bounds[5] == [] and n_bins[5] == 2  # bool: 0 | 1 is LightGBM's zero bound
+    assert n_bins[3] == 5
+    assert bounds[3] == [-1.4999999999999998, 1.5000000000000002]  # 0 by LightGBM
+    path = f"{__import__('tempfile').mkdtemp()}/bins.json"
+    with open(path, "w") as file:
+        json.dump([{"feature": j, "bin_upper_bound": b} for j, b in bounds.items()], file)
+    own = lgb.LGBMClassifier(**kw).fit(X, y)
+    forced = lgb.LGBMClassifier(**kw, forcedbins_filename=path).fit(X, y)
+    np.testing.assert_array_equal(
+        forced.predict(X, raw_score=True), own.predict(X, raw_score=True)
+    )
+
+
+def _pinned(client, X, y, order):
+    """``X``, ``y`` in ``order`` as Dask arrays whose first half lives on one worker
+    and second half on the other (the way files by date land)."""
+    workers = sorted(client.scheduler_info()["workers"])
+    half = len(y) // 2
+    X, y = np.asarray(X, dtype=np.float64)[order], y[order]
+    parts = [slice(0, half), slice(half, None)]
+    dX = da.concatenate(
+        [
+            da.from_array(X[s], chunks=(half // 2, -1)).persist(workers=w)
+            for s, w in zip(parts, workers, strict=True)
+        ]
+    )
+    dy = da.concatenate(
+        [
+            da.from_array(y[s], chunks=half // 2).persist(workers=w)
+            for s, w in zip(parts, workers, strict=True)
+        ]
+    )
+    return dX, dy
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_lightgbm_global_bins_fit_the_in_memory_student_on_two_workers(client2, n_classes):
+    """Rows sorted by a feature, each half on its own worker (the case where a
+    worker's own bins cover half a feature's range), with NaN, zeros, few values, a
+    constant, a heavy tail: with bins="global" (the default) the binary student is
+    the in-memory student, and the 3-class one is the fit on shuffled rows spread
+    over both workers (both LightGBM's fit on the expanded rows with the in-memory
+    bins; see the one-worker test above)."""
+    lgb = pytest.importorskip("lightgbm")
+    X, y = _messy_frame()
+    X = X.drop(columns="flag").to_numpy()  # arrays: every column a float
+    if n_classes == 3:
+        y = np.digitize(X[:, 0] + X[:, 3], [-1.0, 1.0])
+    teacher = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    kw = dict(n_estimators=15, num_leaves=7, min_child_samples=5, verbose=-1)
+    params = dict(temperature=2.0, alpha=0.7, calibration_cv="train", random_state=0)
+    dX, dy = _pinned(client2, X, y, np.argsort(X[:, 0]))
+    model = DistilledClassifier(teacher, lgb.DaskLGBMClassifier(**kw), **params)
+    model.fit(dX, dy)
+    if n_classes == 2:
+        expected = DistilledClassifier(teacher, lgb.LGBMClassifier(**kw), **params)
+        expected.fit(X, y)
+    else:
+        order = np.random.default_rng(0).permutation(len(y))
+        dX, dy = da.from_array(X[order], chunks=(100, -1)), da.from_array(y[order], 100)
+        expected = DistilledClassifier(teacher, lgb.DaskLGBMClassifier(**kw), **params)
+        expected.fit(dX, dy)
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-9)
+    # the fit's bins file is neither kept in the student's parameters nor left behind
+    for key in ("forcedbins_filename", "max_bin"):
+        assert key not in model.student_.get_params()
+    text = model.student_.booster_.model_to_string()
+    assert "[forcedbins_filename: ]" in text and "[max_bin: 255]" in text
+    leftovers = client2.run(
+        lambda: [
+            name
+            for name in __import__("os").listdir(__import__("tempfile").gettempdir())
+            if name.startswith("skdistill-bins-")
+        ]
+    )
+    assert not any(leftovers.values())
+
+
+def test_lightgbm_user_bins_are_kept(client2, tmp_path):
+    """A student that sets its bins (forcedbins_filename) trains on them: the cluster
+    does not replace them."""
+    lgb = pytest.importorskip("lightgbm")
+    import json
+
+    X, y = _data(n=600)
+    bins = [{"feature": j, "bin_upper_bound": [-1.0, 0.5, 1.0]} for j in range(6)]
+    path = tmp_path / "bins.json"
+    path.write_text(json.dumps(bins))
+    kw = dict(n_estimators=5, num_leaves=7, verbose=-1, forcedbins_filename=str(path))
+    teacher = _teacher("hgb", X, y)
+    dX, dy = da.from_array(X, chunks=150), da.from_array(y, chunks=150)
+    model = DistilledClassifier(teacher, lgb.DaskLGBMClassifier(**kw), random_state=0)
+    model.fit(dX, dy)
+    assert model.student_.get_params()["forcedbins_filename"] == str(path)
+    assert "max_bin" not in model.student_.get_params()  # no codes: trained as given
+    assert "[max_bin: 255]" in model.student_.booster_.model_to_string()
+
+
+def test_bin_sample_size_and_seed(client):
+    from skdistill.strategies._bins import bin_sample
+
+    X = da.from_array(np.arange(40_000.0).reshape(-1, 2), chunks=(2_000, 2))
+    lengths = (2_000,) * 10
+    every = bin_sample(X, lengths, 50_000, seed=0)
+    np.testing.assert_array_equal(every, X.compute())  # all rows, in order
+    some = bin_sample(X, lengths, 5_000, seed=0)
+    assert abs(len(some) - 5_000) < 300
+    np.testing.assert_array_equal(some, bin_sample(X, lengths, 5_000, seed=0))
+    frame = dd.from_pandas(pd.DataFrame(X.compute(), columns=["a", "b"]), npartitions=4)
+    assert list(bin_sample(frame, (5_000,) * 4, 1_000, seed=1).columns) == ["a", "b"]

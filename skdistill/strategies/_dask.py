@@ -29,6 +29,8 @@ After fitting, ``local_`` is the fitted in-memory strategy of the local student
 prediction, persistence and export are those of an in-memory fit.
 """
 
+from contextlib import nullcontext
+from dataclasses import replace
 from numbers import Integral
 from types import SimpleNamespace
 
@@ -74,6 +76,19 @@ class DaskStrategy(BaseStrategy):
         Passes over the blocks (``"partial_fit"`` route).
     local_strategy : str or BaseStrategy, default="auto"
         The in-memory strategy of the ``"sample"`` route.
+    bins : {"global", "worker"}, default="global"
+        Feature bins of a ``DaskLGBMClassifier`` student (``"cluster"`` route).
+        ``"global"``: LightGBM finds them in this process, as in memory, on a sample
+        of every partition's rows (``bin_construct_sample_cnt`` rows, default
+        200,000, or all rows when there are fewer), and every worker uses them; with
+        the sample holding every row, the cluster fits what LightGBM fits in memory.
+        ``"worker"``: LightGBM's data-parallel default, each feature's bins from the
+        rows of one worker, which moves splits and, when partitions differ (rows
+        sorted by a column, files by date), leaves most of a feature's range in its
+        end bins. Numeric features only (categorical ones keep LightGBM's bins), and
+        not used when the student sets ``forcedbins_filename`` or
+        ``max_bin_by_feature``. XGBoost already builds its quantiles from every
+        worker's rows.
 
     Attributes
     ----------
@@ -104,15 +119,22 @@ class DaskStrategy(BaseStrategy):
         "sample_size": [Interval(Integral, 1, None, closed="left")],
         "n_epochs": [Interval(Integral, 1, None, closed="left")],
         "local_strategy": [str, BaseStrategy],
+        "bins": [StrOptions({"global", "worker"})],
     }
 
     def __init__(
-        self, route="auto", sample_size=100_000, n_epochs=1, local_strategy="auto"
+        self,
+        route="auto",
+        sample_size=100_000,
+        n_epochs=1,
+        local_strategy="auto",
+        bins="global",
     ):
         self.route = route
         self.sample_size = sample_size
         self.n_epochs = n_epochs
         self.local_strategy = local_strategy
+        self.bins = bins
 
     @classmethod
     def accepts(cls, student):
@@ -166,9 +188,10 @@ class DaskStrategy(BaseStrategy):
                     f"xgboost.dask.DaskXGBClassifier student, got {name_of(student)}. "
                     "Use route='sample' or 'partial_fit' for other students."
                 )
-            self.local_ = (_fit_lightgbm if module == "lightgbm" else _fit_xgboost)(
-                student, targets
-            )
+            if module == "lightgbm":
+                self.local_ = _fit_lightgbm(student, targets, self.bins)
+            else:
+                self.local_ = _fit_xgboost(student, targets)
         elif route == "partial_fit":
             self.local_ = _fit_partial(student, targets, self.n_epochs, self.sample_size)
         else:
@@ -281,9 +304,11 @@ def _local_strategy(strategy, student, targets, init, n_iter, columns):
 # -- LightGBM --------------------------------------------------------------------------
 
 
-def _fit_lightgbm(student, targets):
+def _fit_lightgbm(student, targets, bins):
     import lightgbm as lgb
 
+    from .._dask import active_client
+    from ._bins import global_bins
     from ._lightgbm import LightGBMStrategy, _rewrite_booster, set_label_state
 
     params = _params(student)
@@ -293,38 +318,59 @@ def _fit_lightgbm(student, targets):
     q = targets.proba[:, columns]
     init = _initial_margins(q, targets.weight)
     student_classes = targets.classes[columns]
-    if targets.n_classes == 2:
-        model = lgb.DaskLGBMRegressor(**{**params, "objective": "cross_entropy"})
-        model.set_params(client=client)
-        model.fit(
-            targets.X,
-            _soft_labels(q),
-            sample_weight=targets.weight,
-            init_score=_constant(targets, float(init)),
-        )
-        local = _as_lgbm_classifier(lgb, model.to_local(), params, student_classes)
-    else:
-        X, labels, weights, margins = _expanded(targets, q, init)
-        # Each row is now K rows: a leaf (a bin) of m rows holds K * m expanded rows.
-        k = targets.n_classes
-        counts = {"min_child_samples": params["min_child_samples"] * k}
-        counts["min_data_in_bin"] = params.get("min_data_in_bin", 3) * k
-        model = lgb.DaskLGBMClassifier(**{**params, "objective": "multiclass", **counts})
-        model.set_params(client=client)
-        model.fit(X, labels, sample_weight=weights, init_score=margins)
-        local = model.to_local()
-        for key in counts:  # the user's values back (none: LightGBM's default)
-            if key in params:
-                local.set_params(**{key: params[key]})
-            else:
-                local._other_params.pop(key, None)
-                vars(local).pop(key, None)
-        set_label_state(local, student_classes)  # labels were class indices
+    fitting = (
+        global_bins(client or active_client(), targets.X, targets.lengths, params)
+        if bins == "global"
+        else nullcontext((targets.X, params, None))
+    )
+    with fitting as (X, fit_params, codes):
+        rows = replace(targets, X=X)
+        if targets.n_classes == 2:
+            model = lgb.DaskLGBMRegressor(**{**fit_params, "objective": "cross_entropy"})
+            model.set_params(client=client)
+            model.fit(
+                rows.X,
+                _soft_labels(q),
+                sample_weight=rows.weight,
+                init_score=_constant(rows, float(init)),
+            )
+            model = _as_lgbm_classifier(lgb, model.to_local(), params, student_classes)
+        else:
+            X, labels, weights, margins = _expanded(rows, q, init)
+            # Each row is now K rows: a leaf (a bin) of m rows holds K * m expanded rows.
+            k = targets.n_classes
+            fit_params = {
+                **fit_params,
+                "min_child_samples": params["min_child_samples"] * k,
+                "min_data_in_bin": params.get("min_data_in_bin", 3) * k,
+            }
+            model = lgb.DaskLGBMClassifier(**{**fit_params, "objective": "multiclass"})
+            model.set_params(client=client)
+            model.fit(X, labels, sample_weight=weights, init_score=margins)
+            model = model.to_local()
+            set_label_state(model, student_classes)  # labels were class indices
+    local = _with_params(model, params, fit_params)
     n_iter = local.booster_.current_iteration()
     local._Booster = _rewrite_booster(lgb, local.booster_, init, 1.0, n_iter)
+    if codes is not None:  # thresholds on bin numbers -> on the feature values
+        text = codes.rewrite(local._Booster.model_to_string())
+        local._Booster = lgb.Booster(model_str=text)
     local.set_params(objective=params["objective"])  # LightGBM also sets _objective
     local._objective = "binary" if targets.n_classes == 2 else "multiclass"
     return _local_strategy(local_strategy, local, targets, init, n_iter, columns)
+
+
+def _with_params(model, params, fit_params):
+    """``model`` with the user's parameters back where the fit changed or added one
+    (leaf sizes of expanded rows, the bins file); LightGBM's default where the user
+    set none."""
+    for key in [k for k in fit_params if k not in params or fit_params[k] != params[k]]:
+        if key in params:
+            model.set_params(**{key: params[key]})
+        else:
+            model._other_params.pop(key, None)
+            vars(model).pop(key, None)
+    return model
 
 
 def _as_lgbm_classifier(lgb, regressor, params, classes):
