@@ -959,6 +959,19 @@ def test_lightgbm_bin_bounds_are_lightgbms_own():
     )
 
 
+@pytest.mark.parametrize("grid", [7, 64])
+def test_lightgbm_bin_bounds_read_on_a_coarse_grid_are_the_same(monkeypatch, grid):
+    """Bins are read on a grid of distinct values, then between grid points of
+    different bins: the bounds equal those of reading every distinct value."""
+    pytest.importorskip("lightgbm")
+    from skdistill.strategies import _bins
+
+    X, _ = _messy_frame()
+    every = _bins.lightgbm_bin_bounds(X, {"min_child_samples": 5})
+    monkeypatch.setattr(_bins, "_GRID", grid)
+    assert _bins.lightgbm_bin_bounds(X, {"min_child_samples": 5}) == every
+
+
 def _pinned(client, X, y, order):
     """``X``, ``y`` in ``order`` as Dask arrays whose first half lives on one worker
     and second half on the other (the way files by date land)."""
@@ -1022,6 +1035,28 @@ def test_lightgbm_global_bins_fit_the_in_memory_student_on_two_workers(client2, 
         ]
     )
     assert not any(leftovers.values())
+
+
+def test_lightgbm_global_bins_on_a_frame_with_bool_and_category_columns(client2):
+    """A Dask DataFrame: numeric and bool columns are sent as bin numbers, a category
+    column as it is (LightGBM's own bins); the student is the in-memory one."""
+    lgb = pytest.importorskip("lightgbm")
+    X, y = _messy_frame()
+    rng = np.random.default_rng(1)
+    X.insert(0, "shop", pd.Categorical(rng.choice(["web", "pos", "atm"], len(y))))
+    teacher = HistGradientBoostingClassifier(
+        max_iter=20, random_state=0, categorical_features="from_dtype"
+    ).fit(X, y)
+    kw = dict(n_estimators=15, num_leaves=7, min_child_samples=5, verbose=-1)
+    params = dict(temperature=2.0, alpha=0.7, calibration_cv="train", random_state=0)
+    expected = DistilledClassifier(teacher, lgb.LGBMClassifier(**kw), **params)
+    expected.fit(X, y)
+    dX = dd.from_pandas(X, npartitions=4)
+    dy = dd.from_pandas(pd.Series(y, index=X.index), npartitions=4)
+    model = DistilledClassifier(teacher, lgb.DaskLGBMClassifier(**kw), **params)
+    model.fit(dX, dy)
+    assert list(model.feature_names_in_) == list(X.columns)
+    np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-9)
 
 
 def test_lightgbm_user_bins_are_kept(client2, tmp_path):

@@ -39,8 +39,11 @@ __all__ = ["global_bins", "lightgbm_bin_bounds"]
 _ZERO = float(np.float32(1e-35))
 #: LightGBM's sample size for bins (``bin_construct_sample_cnt``), by default.
 _DEFAULT_SAMPLE = 200_000
-#: Features probed at once (the probe holds distinct values x features).
-_GROUP = 32
+#: Features binned at once.
+_GROUP = 128
+#: Distinct values of a feature whose bins are read first (then those between two
+#: of them that fall in different bins).
+_GRID = 4096
 
 # The dataset parameters binning depends on, each with LightGBM's aliases (the main
 # name wins over an alias, as in LightGBM).
@@ -149,11 +152,44 @@ def lightgbm_bin_bounds(X, params):
 
 
 def _group_bounds(lgb, values, params, dump_path):
+    """Bounds and bin counts of a group of columns: LightGBM bins ``values``; the bin
+    of each distinct value is read on a grid of ``_GRID`` of them, then on every
+    distinct value between two grid points of different bins (bins grow with the
+    value, so nothing changes elsewhere)."""
     reference = lgb.Dataset(values, params=params, free_raw_data=False).construct()
     distinct = [np.unique(column[~np.isnan(column)]) for column in values.T]
-    n_probe = max(1, max(len(v) for v in distinct))
-    probe = np.zeros((n_probe, values.shape[1]))
-    for j, v in enumerate(distinct):
+    grid = [
+        np.unique(np.linspace(0, len(v) - 1, min(len(v), _GRID)).round().astype(np.intp))
+        for v in distinct
+    ]
+    coarse = _probe(
+        reference, [v[g] for v, g in zip(distinct, grid, strict=True)], dump_path
+    )
+    fine = []
+    for g, b in zip(grid, coarse, strict=True):
+        changed = np.flatnonzero(np.diff(b) != 0)
+        ranges = [np.arange(g[i], g[i + 1] + 1) for i in changed]
+        fine.append(np.unique(np.concatenate(ranges)) if ranges else g[:0])
+    bins = _probe(reference, [v[f] for v, f in zip(distinct, fine, strict=True)], dump_path)
+    found = {}
+    for j, (v, f, b) in enumerate(zip(distinct, fine, bins, strict=True)):
+        if reference.feature_num_bin(j) <= 1:  # constant, or a feature LightGBM drops
+            continue
+        a, c = v[f[:-1]], v[f[:-1] + 1]
+        same_side = ((a > _ZERO) & (c > _ZERO)) | ((a < -_ZERO) & (c < -_ZERO))
+        cut = (f[1:] == f[:-1] + 1) & (np.diff(b) != 0) & same_side
+        bounds = np.nextafter((a[cut] + c[cut]) / 2.0, np.inf).tolist()
+        found[j] = bounds, reference.feature_num_bin(j)
+    return found
+
+
+def _probe(reference, columns, dump_path):
+    """LightGBM's bin of each value of ``columns`` (one array per feature of
+    ``reference``), through a dataset binned like ``reference`` and LightGBM's text
+    dump of it; -1 for a feature LightGBM does not use."""
+    n_probe = max(1, max(len(v) for v in columns))
+    probe = np.zeros((n_probe, len(columns)))
+    for j, v in enumerate(columns):
         if len(v):
             probe[: len(v), j] = v
             probe[len(v) :, j] = v[-1]
@@ -163,19 +199,8 @@ def _group_bounds(lgb, values, params, dump_path):
     with open(dump_path) as file:
         rows = file.read().splitlines()[-n_probe:]
     text = " ".join(rows).replace("NA", "-1").replace(",", " ")
-    bins = np.array(text.split(), dtype=np.int64).reshape(n_probe, values.shape[1])
-    found = {}
-    for j, v in enumerate(distinct):
-        b = bins[: len(v), j]
-        if len(v) < 2 or (b < 0).all():  # constant, or a feature LightGBM drops
-            continue
-        a, c = v[:-1], v[1:]
-        same_side = ((a > _ZERO) & (c > _ZERO)) | ((a < -_ZERO) & (c < -_ZERO))
-        cut = (np.diff(b) != 0) & same_side
-        if reference.feature_num_bin(j) > 1:
-            bounds = np.nextafter((a[cut] + c[cut]) / 2.0, np.inf).tolist()
-            found[j] = bounds, reference.feature_num_bin(j)
-    return found
+    bins = np.array(text.split(), dtype=np.int64).reshape(n_probe, len(columns))
+    return [bins[: len(v), j] for j, v in enumerate(columns)]
 
 
 def bin_sample(X, lengths, size, seed):

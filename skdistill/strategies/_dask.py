@@ -11,7 +11,8 @@ Three routes, chosen by ``route`` (``"auto"`` picks the first that applies):
     objective, whose gradient on the row's margins is ``sum_k q_k (p - e_k) = p - q``
     and hessian ``c p (1 - p)`` (``sum_k q_k = 1``): the loss and derivatives the
     in-memory "lightgbm" and "xgboost" strategies use. Boosting starts from the
-    log prior of the targets (``init_score``/``base_margin``), as in memory. The
+    log prior of the targets (``init_score``/``base_margin``), as in memory, and
+    LightGBM on LightGBM's in-memory bins (``bins``; see ``_bins``). The
     booster is then fetched into a local ``LGBMClassifier``/``XGBClassifier``,
     rewritten like the in-memory student's.
 ``"partial_fit"``
@@ -85,10 +86,12 @@ class DaskStrategy(BaseStrategy):
         ``"worker"``: LightGBM's data-parallel default, each feature's bins from the
         rows of one worker, which moves splits and, when partitions differ (rows
         sorted by a column, files by date), leaves most of a feature's range in its
-        end bins. Numeric features only (categorical ones keep LightGBM's bins), and
-        not used when the student sets ``forcedbins_filename`` or
-        ``max_bin_by_feature``. XGBoost already builds its quantiles from every
-        worker's rows.
+        end bins. The workers receive each numeric value as its bin's number and
+        the fitted thresholds are mapped back; categorical features keep
+        LightGBM's bins. LightGBM's own bins are used when the student sets
+        ``forcedbins_filename``, ``max_bin_by_feature``, ``linear_tree``,
+        ``zero_as_missing`` or ``use_missing=False``. XGBoost already builds its
+        quantiles from every worker's rows.
 
     Attributes
     ----------
