@@ -1038,12 +1038,15 @@ def test_lightgbm_global_bins_fit_the_in_memory_student_on_two_workers(client2, 
 
 
 def test_lightgbm_global_bins_on_a_frame_with_bool_and_category_columns(client2):
-    """A Dask DataFrame: numeric and bool columns are sent as bin numbers, a category
-    column as it is (LightGBM's own bins); the student is the in-memory one."""
+    """A Dask DataFrame: numeric (a nullable one with pd.NA too) and bool columns are
+    sent as bin numbers, a category column as it is (LightGBM's own bins); the
+    student is the in-memory one."""
     lgb = pytest.importorskip("lightgbm")
     X, y = _messy_frame()
     rng = np.random.default_rng(1)
     X.insert(0, "shop", pd.Categorical(rng.choice(["web", "pos", "atm"], len(y))))
+    X["visits"] = pd.array(rng.integers(0, 9, len(y)), dtype="Int64")  # nullable
+    X.loc[::9, "visits"] = pd.NA
     teacher = HistGradientBoostingClassifier(
         max_iter=20, random_state=0, categorical_features="from_dtype"
     ).fit(X, y)

@@ -95,6 +95,14 @@ def numeric_columns(X, params):
     return columns
 
 
+def _floats(X, columns):
+    """``X``'s ``columns`` as float64, NaN where a pandas column holds a missing
+    value (``pd.NA`` of the nullable dtypes included)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[:, columns].to_numpy(np.float64, na_value=np.nan)
+    return np.asarray(X[:, columns], dtype=np.float64)
+
+
 def lightgbm_bin_bounds(X, params):
     """LightGBM's bins of each numeric column of ``X``, found in memory.
 
@@ -132,8 +140,7 @@ def lightgbm_bin_bounds(X, params):
     import lightgbm as lgb
 
     columns = numeric_columns(X, params)
-    values = np.asarray(X.iloc[:, columns] if hasattr(X, "iloc") else X[:, columns])
-    values = values.astype(np.float64, copy=False)
+    values = _floats(X, columns)
     if values.shape[0] == 0:
         return {}, {}
     dataset_params = {key: _param(params, names) for key, names in _BIN_PARAMS.items()}
@@ -260,7 +267,7 @@ class BinCodes:
             block = block.copy()
             for j, bounds in zip(self.columns, self.bounds, strict=True):
                 name = block.columns[j]
-                block[name] = _codes(block[name].to_numpy(np.float64), bounds)
+                block[name] = _codes(_floats(block[[name]], [0])[:, 0], bounds)
             return block
         block = np.array(block, dtype=np.float64)
         for j, bounds in zip(self.columns, self.bounds, strict=True):
@@ -320,8 +327,7 @@ def find_codes(X, params):
     per-worker bins are used)."""
     bounds, n_bins = lightgbm_bin_bounds(X, params)
     columns, full, ranges = [], [], []
-    values = X.iloc[:, sorted(bounds)] if hasattr(X, "iloc") else X[:, sorted(bounds)]
-    for j, column in zip(sorted(bounds), np.asarray(values, np.float64).T, strict=True):
+    for j, column in zip(sorted(bounds), _floats(X, sorted(bounds)).T, strict=True):
         present = column[~np.isnan(column)]
         # LightGBM's own bounds around its zero bin, where there are values beside it
         zeros = [
