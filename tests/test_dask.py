@@ -1062,6 +1062,23 @@ def test_lightgbm_global_bins_on_a_frame_with_bool_and_category_columns(client2)
     np.testing.assert_allclose(model.predict_proba(X), expected.predict_proba(X), atol=1e-9)
 
 
+def test_lightgbm_bins_fall_back_with_a_warning(client2, monkeypatch):
+    """Where LightGBM's bins cannot be read back (a LightGBM without the text dump),
+    the fit uses LightGBM's per-worker bins and says so."""
+    lgb = pytest.importorskip("lightgbm")
+    from skdistill.exceptions import DistillationWarning
+
+    monkeypatch.delattr(lgb.Dataset, "_dump_text")
+    X, y = _data(n=600)
+    dX, dy = da.from_array(X, chunks=150), da.from_array(y, chunks=150)
+    model = DistilledClassifier(
+        _teacher("hgb", X, y), lgb.DaskLGBMClassifier(n_estimators=5, verbose=-1)
+    )
+    with pytest.warns(DistillationWarning, match=r"bins='worker'"):
+        model.fit(dX, dy)
+    assert model.predict_proba(X).shape == (600, 2)
+
+
 def test_lightgbm_user_bins_are_kept(client2, tmp_path):
     """A student that sets its bins (forcedbins_filename) trains on them: the cluster
     does not replace them."""

@@ -364,7 +364,10 @@ def global_bins(client, X, lengths, params, seed=0):
         yield X, params, None
         return
     size = int(_param(params, _SAMPLE_CNT, _DEFAULT_SAMPLE))
-    codes = find_codes(bin_sample(X, lengths, size, seed), params)
+    try:
+        codes = find_codes(bin_sample(X, lengths, size, seed), params)
+    except AttributeError:  # a LightGBM without Dataset._dump_text, which reads bins
+        codes = None
     if codes is None or not codes.columns:
         if codes is None:
             _warn_worker_bins("a feature's bins could not be read back from LightGBM")
