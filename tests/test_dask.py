@@ -877,10 +877,8 @@ def test_lightgbm_multiclass_cluster_fit_is_the_in_memory_fit_on_expanded_rows(c
     """The cluster route's multiclass student (one worker) is LightGBM's in-memory
     fit on the same expanded rows: each row repeated K times with label k, weight
     w q_k and the initial margins, min_child_samples and min_data_in_bin times K.
-    Measured max |dz| 4e-16. Two workers are LightGBM's data-parallel learner, whose
-    bins and histograms come from each worker's rows, not the in-memory fit's (on these
-    rows max |dp| 0.12, the framework's own distributed/local gap, measured in
-    benchmarks/bench_dask.py section 3), so they are not compared here."""
+    Measured max |dz| 4e-16. On two workers the same fit whatever the partitions
+    (test_lightgbm_global_bins_fit_the_in_memory_student_on_two_workers)."""
     lgb = pytest.importorskip("lightgbm")
     from skdistill._dask import _dask_rows
 
