@@ -322,18 +322,21 @@ class DaskRows:
         return _joined_sample(picked)
 
 
+def concat_rows(parts):
+    """Computed blocks of ``X`` (NumPy arrays or pandas frames) as one."""
+    if hasattr(parts[0], "iloc"):
+        import pandas as pd
+
+        return pd.concat(parts)
+    return np.concatenate(parts)
+
+
 def _joined_sample(picked):
     """The ``(X, logits, y_index, weight)`` picks of the blocks as one sample: X,
     y_index, logits, weight."""
     X_parts, logit_parts, y_parts, weight_parts = zip(*picked, strict=True)
-    if hasattr(X_parts[0], "iloc"):
-        import pandas as pd
-
-        X_sample = pd.concat(X_parts)
-    else:
-        X_sample = np.concatenate(X_parts)
     return (
-        X_sample,
+        concat_rows(X_parts),
         np.concatenate(y_parts),
         np.concatenate(logit_parts),
         np.concatenate(weight_parts),

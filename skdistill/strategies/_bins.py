@@ -137,10 +137,14 @@ def lightgbm_bin_bounds(X, params):
     >>> lightgbm_bin_bounds(X, {})
     ({0: [1.5000000000000002, 2.5000000000000004]}, {0: 4})
     """
+    columns = numeric_columns(X, params)
+    return _bounds(columns, _floats(X, columns), params)
+
+
+def _bounds(columns, values, params):
+    """:func:`lightgbm_bin_bounds` of ``values``, the float64 ``columns`` of X."""
     import lightgbm as lgb
 
-    columns = numeric_columns(X, params)
-    values = _floats(X, columns)
     if values.shape[0] == 0:
         return {}, {}
     dataset_params = {key: _param(params, names) for key, names in _BIN_PARAMS.items()}
@@ -216,17 +220,13 @@ def bin_sample(X, lengths, size, seed):
     per block), computed into one NumPy array or DataFrame here."""
     import dask
 
-    from .._dask import _blocks
+    from .._dask import _blocks, concat_rows
 
     n = sum(lengths)
     fraction = 1.0 if size >= n else size / n
     take = dask.delayed(_sample_rows, pure=False)
     picked = dask.compute(*[take(b, fraction, seed, i) for i, b in enumerate(_blocks(X))])
-    if hasattr(picked[0], "iloc"):
-        import pandas as pd
-
-        return pd.concat(picked)
-    return np.concatenate(picked)
+    return concat_rows(picked)
 
 
 def _sample_rows(block, fraction, seed, index):
@@ -325,9 +325,12 @@ def find_codes(X, params):
     """:class:`BinCodes` of LightGBM's in-memory bins of ``X``'s numeric columns, or
     None when a column's bins cannot be read back exactly (then LightGBM's own
     per-worker bins are used)."""
-    bounds, n_bins = lightgbm_bin_bounds(X, params)
+    numeric = numeric_columns(X, params)
+    values = _floats(X, numeric)
+    bounds, n_bins = _bounds(numeric, values, params)
     columns, full, ranges = [], [], []
-    for j, column in zip(sorted(bounds), _floats(X, sorted(bounds)).T, strict=True):
+    for j in sorted(bounds):
+        column = values[:, numeric.index(j)]
         present = column[~np.isnan(column)]
         # LightGBM's own bounds around its zero bin, where there are values beside it
         zeros = [
